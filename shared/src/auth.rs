@@ -203,7 +203,14 @@ mod tests {
 
     #[test]
     fn username_rejects_bad_characters_and_lengths() {
-        for bad in ["ab", "a b c", "drop;table", "_lead", &"x".repeat(33), "名前名前"] {
+        for bad in [
+            "ab",
+            "a b c",
+            "drop;table",
+            "_lead",
+            &"x".repeat(33),
+            "名前名前",
+        ] {
             assert!(Username::parse(bad).is_err(), "{bad} should be rejected");
         }
     }

@@ -26,7 +26,9 @@ pub fn app() -> Html {
     let health = match &*status {
         None => html! { <span class="muted">{ "checking…" }</span> },
         Some(Ok(s)) => html! { <span id="health-status" class="ok">{ format!("API {s}") }</span> },
-        Some(Err(e)) => html! { <span id="health-status" class="err">{ format!("API unreachable: {e}") }</span> },
+        Some(Err(e)) => {
+            html! { <span id="health-status" class="err">{ format!("API unreachable: {e}") }</span> }
+        }
     };
     html! {
         <main class="app">

@@ -1,0 +1,98 @@
+//! Sign-in with lockout. The account row is locked for the whole attempt, so
+//! concurrent guesses are evaluated one at a time: after
+//! [`MAX_FAILED_ATTEMPTS`] failures the account is locked for
+//! [`LOCKOUT_MINUTES`] and further attempts are refused without evaluating the
+//! password. An unknown username costs a dummy hash and answers exactly like
+//! a wrong password.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use shared::ledger::Action;
+use shared::{Role, UserId};
+
+use crate::auth::{password, sessions};
+use crate::db::schema::users as user_rows;
+use crate::error::ApiError;
+use crate::ledger::{self, NewEvent};
+use crate::routes::context::RequestContext;
+use crate::users::{self, UserRow};
+
+pub const MAX_FAILED_ATTEMPTS: i32 = 5;
+pub const LOCKOUT_MINUTES: i64 = 15;
+
+pub const INVALID_CREDENTIALS: &str = "invalid username or password";
+
+pub struct SignedIn {
+    pub user: UserRow,
+    pub role: Role,
+    pub session: sessions::NewSession,
+}
+
+/// Runs inside one transaction. Failures are returned as `AfterCommit` so the
+/// failure counter and the `login_failed` event are kept.
+pub fn sign_in(
+    conn: &mut PgConnection,
+    username: &str,
+    password_attempt: &str,
+    dummy_hash: &str,
+    session_ttl_secs: u64,
+    ctx: &RequestContext,
+) -> Result<SignedIn, ApiError> {
+    let normalised = username.trim().to_ascii_lowercase();
+    let invalid = || ApiError::Unauthorized(INVALID_CREDENTIALS).after_commit();
+    let Some(user) = users::find_by_username_for_update(conn, &normalised)? else {
+        password::verify(dummy_hash, password_attempt)?;
+        ledger::record(conn, &NewEvent::new(Action::LoginFailed, ctx).denied())?;
+        return Err(invalid());
+    };
+    let role = user.role()?;
+    let failed_event = NewEvent::new(Action::LoginFailed, ctx)
+        .denied()
+        .subject_user(UserId(user.id));
+    let now = Utc::now();
+    if let Some(until) = user.locked_until.filter(|t| *t > now) {
+        ledger::record(conn, &failed_event)?;
+        return Err(ApiError::Locked {
+            retry_after_secs: retry_after(until, now),
+        }
+        .after_commit());
+    }
+    let matches = password::verify(&user.password_hash, password_attempt)?;
+    if !matches || user.disabled {
+        let failures = user.failed_logins + 1;
+        let (failures, locked_until) = if failures >= MAX_FAILED_ATTEMPTS {
+            (0, Some(now + Duration::minutes(LOCKOUT_MINUTES)))
+        } else {
+            (failures, None::<DateTime<Utc>>)
+        };
+        diesel::update(user_rows::table.find(user.id))
+            .set((
+                user_rows::failed_logins.eq(failures),
+                user_rows::locked_until.eq(locked_until),
+            ))
+            .execute(conn)?;
+        ledger::record(conn, &failed_event)?;
+        return Err(invalid());
+    }
+    diesel::update(user_rows::table.find(user.id))
+        .set((
+            user_rows::failed_logins.eq(0),
+            user_rows::locked_until.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)?;
+    let session = sessions::create(conn, user.id, session_ttl_secs)?;
+    ledger::record(
+        conn,
+        &NewEvent::new(Action::Login, ctx).actor(UserId(user.id), role),
+    )?;
+    Ok(SignedIn {
+        user,
+        role,
+        session,
+    })
+}
+
+fn retry_after(until: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
+    let secs = (until - now).num_seconds().max(1);
+    secs as u64
+}

@@ -1,0 +1,12 @@
+//! Authentication: password hashing, access tokens, refresh-token sessions,
+//! sign-in with lockout, and the `AuthUser` extractor every protected handler
+//! takes. Authorization (who may do what to whose chart) is not decided here.
+
+pub mod extractor;
+pub mod jwt;
+pub mod login;
+pub mod password;
+pub mod sessions;
+
+pub use extractor::AuthUser;
+pub use jwt::JwtKeys;

@@ -1,0 +1,78 @@
+//! The `careledger` command line: `serve`, `migrate`, `seed --demo`,
+//! `openapi`. Settings come from the environment (see `config`).
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+
+use crate::config::Settings;
+use crate::startup::Application;
+use crate::{db, openapi, seed, telemetry};
+
+const USAGE: &str = "usage: careledger <command>
+
+commands:
+  serve          run the api (and the built SPA) — migrates first
+  migrate        apply pending database migrations
+  seed --demo    create the demo accounts (refuses a database with real accounts)
+  openapi        print the OpenAPI document
+";
+
+pub fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("careledger: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> anyhow::Result<()> {
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["serve"] => serve(),
+        ["migrate"] => {
+            let settings = Settings::from_env()?;
+            telemetry::init(settings.log_json);
+            let mut conn = db::connect(settings.database_url.expose())?;
+            db::run_migrations(&mut conn)?;
+            println!("migrations applied");
+            Ok(())
+        }
+        ["seed", "--demo"] => {
+            let settings = Settings::from_env()?;
+            telemetry::init(settings.log_json);
+            let mut conn = db::connect(settings.database_url.expose())?;
+            db::run_migrations(&mut conn)?;
+            match seed::seed_demo(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))? {
+                seed::SeedOutcome::Created(n) => println!("created {n} demo accounts"),
+                seed::SeedOutcome::AlreadySeeded => println!("demo data already present"),
+            }
+            Ok(())
+        }
+        ["openapi"] => {
+            print!("{}", openapi::spec_json()?);
+            Ok(())
+        }
+        ["help"] | ["--help"] | ["-h"] => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        _ => bail!("unknown command\n\n{USAGE}"),
+    }
+}
+
+fn serve() -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    telemetry::init(settings.log_json);
+    actix_web::rt::System::new().block_on(async move {
+        let host = settings.host.clone();
+        let app = Application::build(settings).await?;
+        let port = app.port();
+        tracing::info!(%host, port, "CareLedger listening");
+        println!("CareLedger listening on http://{host}:{port}");
+        app.run_until_stopped().await.context("server stopped")
+    })
+}

@@ -1,0 +1,119 @@
+//! Typed settings, read once from the environment and passed explicitly —
+//! there is no global settings static. Secrets are wrapped in `Secret`.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `DATABASE_URL` | required | PostgreSQL connection string |
+//! | `CARELEDGER_ENV` | `development` | `production` requires every key file to exist |
+//! | `CARELEDGER_HOST` / `CARELEDGER_PORT` | `127.0.0.1` / `8080` | bind address (port 0 picks a free port) |
+//! | `CARELEDGER_DATA_DIR` | `./.data` | where development keys are generated |
+//! | `CARELEDGER_JWT_KEY_FILE` | `<data>/jwt.key` | HMAC secret for access tokens (≥ 32 bytes, hex) |
+//! | `CARELEDGER_SEAL_KEY_FILE` | `<data>/seal.keys` | record-sealing key ring (`<id> <hex key>` per line) |
+//! | `CARELEDGER_SIGNING_KEY_FILE` | `<data>/ledger-signing.key` | Ed25519 PKCS#8 key (hex) for checkpoints |
+//! | `CARELEDGER_STATIC_DIR` | `./web/dist` if present | the built SPA |
+//! | `CARELEDGER_POOL_SIZE` | `16` | database connections |
+//! | `CARELEDGER_COOKIE_SECURE` | `true` in production | mark the refresh cookie `Secure` |
+//! | `LOG_FORMAT` | text | `json` for JSON lines |
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+
+use crate::secret::Secret;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub environment: Environment,
+    pub host: String,
+    pub port: u16,
+    pub database_url: Secret<String>,
+    pub pool_size: u32,
+    pub data_dir: PathBuf,
+    pub jwt_key_file: PathBuf,
+    pub seal_key_file: PathBuf,
+    pub signing_key_file: PathBuf,
+    pub static_dir: Option<PathBuf>,
+    pub access_token_ttl_secs: u64,
+    pub refresh_token_ttl_secs: u64,
+    pub cookie_secure: bool,
+    pub log_json: bool,
+}
+
+impl Settings {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let environment = match var("CARELEDGER_ENV").as_deref() {
+            None | Some("development") | Some("dev") => Environment::Development,
+            Some("production") | Some("prod") => Environment::Production,
+            Some(other) => bail!("CARELEDGER_ENV must be development or production, not {other:?}"),
+        };
+        let database_url = var("DATABASE_URL").context("DATABASE_URL is not set")?;
+        let data_dir =
+            PathBuf::from(var("CARELEDGER_DATA_DIR").unwrap_or_else(|| "./.data".into()));
+        let port = match var("CARELEDGER_PORT") {
+            Some(p) => p.parse().context("CARELEDGER_PORT must be a port number")?,
+            None => 8080,
+        };
+        let pool_size = match var("CARELEDGER_POOL_SIZE") {
+            Some(p) => p.parse().context("CARELEDGER_POOL_SIZE must be a number")?,
+            None => 16,
+        };
+        let static_dir = var("CARELEDGER_STATIC_DIR")
+            .map(PathBuf::from)
+            .or_else(|| Some(PathBuf::from("web/dist")).filter(|p| p.join("index.html").exists()));
+        let cookie_secure = match var("CARELEDGER_COOKIE_SECURE").as_deref() {
+            Some("true") | Some("1") => true,
+            Some("false") | Some("0") => false,
+            Some(other) => bail!("CARELEDGER_COOKIE_SECURE must be true or false, not {other:?}"),
+            None => environment == Environment::Production,
+        };
+        let mut settings = Self::for_data_dir(environment, Secret::new(database_url), data_dir);
+        settings.host = var("CARELEDGER_HOST").unwrap_or_else(|| "127.0.0.1".into());
+        settings.port = port;
+        settings.pool_size = pool_size;
+        settings.static_dir = static_dir;
+        settings.cookie_secure = cookie_secure;
+        settings.log_json = var("LOG_FORMAT").as_deref() == Some("json");
+        if let Some(f) = var("CARELEDGER_JWT_KEY_FILE") {
+            settings.jwt_key_file = f.into();
+        }
+        if let Some(f) = var("CARELEDGER_SEAL_KEY_FILE") {
+            settings.seal_key_file = f.into();
+        }
+        if let Some(f) = var("CARELEDGER_SIGNING_KEY_FILE") {
+            settings.signing_key_file = f.into();
+        }
+        Ok(settings)
+    }
+
+    /// Defaults with every key file inside `data_dir`; tests use this with a
+    /// temporary directory and port 0.
+    pub fn for_data_dir(
+        environment: Environment,
+        database_url: Secret<String>,
+        data_dir: PathBuf,
+    ) -> Self {
+        Self {
+            environment,
+            host: "127.0.0.1".into(),
+            port: 0,
+            database_url,
+            pool_size: 16,
+            jwt_key_file: data_dir.join("jwt.key"),
+            seal_key_file: data_dir.join("seal.keys"),
+            signing_key_file: data_dir.join("ledger-signing.key"),
+            data_dir,
+            static_dir: None,
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: 12 * 60 * 60,
+            cookie_secure: false,
+            log_json: false,
+        }
+    }
+}

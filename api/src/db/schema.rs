@@ -1,0 +1,65 @@
+// Diesel table definitions for the migrations in `/migrations`. Keep in step
+// with the SQL: columns Diesel never reads (e.g. `ledger_entries.txid`, filled
+// by a default) are left out on purpose.
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        username -> Text,
+        role -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        disabled -> Bool,
+        failed_logins -> Int4,
+        locked_until -> Nullable<Timestamptz>,
+        is_demo -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    auth_sessions (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Bytea,
+        session_id -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    ledger_entries (id) {
+        id -> Int8,
+        time -> Timestamptz,
+        actor_id -> Nullable<Uuid>,
+        actor_role -> Nullable<Text>,
+        action -> Text,
+        outcome -> Text,
+        patient_id -> Nullable<Uuid>,
+        record_id -> Nullable<Uuid>,
+        subject_user_id -> Nullable<Uuid>,
+        basis_kind -> Nullable<Text>,
+        basis_id -> Nullable<Uuid>,
+        request_id -> Nullable<Text>,
+        source_addr -> Nullable<Text>,
+        content_digest -> Nullable<Bytea>,
+        prior_digest -> Nullable<Bytea>,
+    }
+}
+
+diesel::joinable!(auth_sessions -> users (user_id));
+diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
+
+diesel::allow_tables_to_appear_in_same_query!(users, auth_sessions, refresh_tokens, ledger_entries);

@@ -1,0 +1,185 @@
+//! The one error type at the HTTP boundary. Every failure answers with the
+//! JSON envelope from `shared::error`; internal failures are logged here with
+//! their context and answered opaquely with an id that finds the log line.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use shared::{ErrorBody, ErrorCode, ErrorEnvelope};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{message}")]
+    Validation {
+        field: &'static str,
+        message: String,
+    },
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: Vec<String> },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("account is temporarily locked after repeated failed sign-ins")]
+    Locked { retry_after_secs: u64 },
+    #[error("too many requests")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("service temporarily unavailable")]
+    Unavailable,
+    /// The action's audit event has been written; commit the transaction,
+    /// then answer with the inner error (a refused login, a denied read).
+    #[error("{0}")]
+    AfterCommit(Box<ApiError>),
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn validation(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Validation {
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// Wrap an error so the surrounding transaction commits before it is returned.
+    pub fn after_commit(self) -> Self {
+        Self::AfterCommit(Box::new(self))
+    }
+
+    pub fn internal(context: &'static str, err: impl std::fmt::Display) -> Self {
+        Self::Internal(anyhow::anyhow!("{context}: {err}"))
+    }
+
+    fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::BadRequest(_) => ErrorCode::BadRequest,
+            ApiError::Validation { .. } => ErrorCode::Validation,
+            ApiError::Unauthorized(_) => ErrorCode::Unauthorized,
+            ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
+            ApiError::Conflict(_) => ErrorCode::Conflict,
+            ApiError::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            ApiError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            ApiError::Locked { .. } => ErrorCode::Locked,
+            ApiError::RateLimited { .. } => ErrorCode::RateLimited,
+            ApiError::Unavailable => ErrorCode::Unavailable,
+            ApiError::AfterCommit(inner) => inner.code(),
+            ApiError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<shared::auth::InputError> for ApiError {
+    fn from(e: shared::auth::InputError) -> Self {
+        ApiError::Validation {
+            field: e.field,
+            message: e.message,
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => ApiError::NotFound("not found"),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                ApiError::Conflict("that already exists".into())
+            }
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => ApiError::Unavailable,
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                ApiError::Conflict("the request conflicted with another; try again".into())
+            }
+            other => ApiError::Internal(anyhow::Error::new(other).context("database")),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Locked { .. } | ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::AfterCommit(inner) => inner.status_code(),
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut request_id = None;
+        let message = match self {
+            ApiError::Internal(err) => {
+                let id = uuid::Uuid::new_v4().to_string();
+                tracing::error!(error_id = %id, error = ?err, "internal error");
+                request_id = Some(id);
+                "internal error; the incident has been logged".to_owned()
+            }
+            ApiError::AfterCommit(inner) => return inner.error_response(),
+            other => other.to_string(),
+        };
+        let field = match self {
+            ApiError::Validation { field, .. } => Some((*field).to_owned()),
+            _ => None,
+        };
+        let mut builder = HttpResponse::build(self.status_code());
+        match self {
+            ApiError::Locked { retry_after_secs } | ApiError::RateLimited { retry_after_secs } => {
+                builder.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::MethodNotAllowed { allow } => {
+                builder.insert_header((header::ALLOW, allow.join(", ")));
+            }
+            ApiError::Unauthorized(_) => {
+                builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            _ => {}
+        }
+        builder.insert_header((header::CACHE_CONTROL, "no-store"));
+        builder.json(ErrorEnvelope {
+            error: ErrorBody {
+                code: self.code(),
+                message,
+                field,
+                request_id,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_are_opaque() {
+        let err = ApiError::internal("loading key", "secret path /etc/x");
+        let resp = err.error_response();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn after_commit_answers_with_the_inner_status() {
+        let err = ApiError::Unauthorized("invalid username or password").after_commit();
+        assert_eq!(err.status_code(), StatusCode::UNAUTHORIZED);
+    }
+}

@@ -1,0 +1,18 @@
+//! CareLedger api: the actix-web server, its domain services and the
+//! `careledger` command line. See `shared/DESIGN.md` for the overall picture.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod keys;
+pub mod ledger;
+pub mod openapi;
+pub mod routes;
+pub mod secret;
+pub mod seed;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod users;

@@ -1,0 +1,262 @@
+//! Sign-in, refresh, sign-out, who-am-I, self-registration, password change.
+
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use shared::auth::{
+    ChangePasswordRequest, LoginRequest, LoginResponse, NewPassword, RegisterRequest, UserInfo,
+};
+use shared::ledger::Action;
+use shared::{ErrorEnvelope, Role, UserId};
+
+use crate::auth::login::{self as sign_in, INVALID_CREDENTIALS};
+use crate::auth::sessions::{self, RevokeReason, Rotation};
+use crate::auth::{password, AuthUser};
+use crate::error::ApiError;
+use crate::ledger::{self, NewEvent};
+use crate::routes::context::RequestContext;
+use crate::state::AppState;
+use crate::users::{self, NewAccount};
+
+pub const REFRESH_COOKIE: &str = "careledger_refresh";
+const REFRESH_COOKIE_PATH: &str = "/api/v1/auth";
+
+fn refresh_cookie(state: &AppState, token: &str) -> Cookie<'static> {
+    Cookie::build(REFRESH_COOKIE, token.to_owned())
+        .path(REFRESH_COOKIE_PATH)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.settings.cookie_secure)
+        .max_age(CookieDuration::seconds(
+            state.settings.refresh_token_ttl_secs as i64,
+        ))
+        .finish()
+}
+
+fn cleared_cookie(state: &AppState) -> Cookie<'static> {
+    let mut cookie = refresh_cookie(state, "");
+    cookie.make_removal();
+    cookie
+}
+
+fn token_response(
+    state: &AppState,
+    user: UserInfo,
+    session_id: uuid::Uuid,
+    refresh_token: &str,
+) -> Result<HttpResponse, ApiError> {
+    let access_token = state.jwt.issue(user.id, user.role, session_id)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .cookie(refresh_cookie(state, refresh_token))
+        .json(LoginResponse {
+            access_token,
+            token_type: "Bearer".into(),
+            expires_in: state.jwt.ttl_secs(),
+            user,
+        }))
+}
+
+/// Sign in with username and password.
+///
+/// Returns a short-lived access token and sets the refresh token as an
+/// HttpOnly, SameSite=Strict cookie. After 5 failures the account is locked
+/// for 15 minutes. Unknown usernames and wrong passwords answer alike.
+#[utoipa::path(tag = "auth", request_body = LoginRequest, responses(
+    (status = 200, description = "Signed in", body = LoginResponse),
+    (status = 400, description = "Malformed body", body = ErrorEnvelope),
+    (status = 401, description = "Invalid username or password", body = ErrorEnvelope),
+    (status = 429, description = "Account locked; see Retry-After", body = ErrorEnvelope),
+))]
+#[post("/api/v1/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let LoginRequest { username, password } = body.into_inner();
+    if username.len() > 256 || password.len() > 1024 {
+        return Err(ApiError::Unauthorized(INVALID_CREDENTIALS));
+    }
+    let dummy = state.dummy_password_hash.clone();
+    let ttl = state.settings.refresh_token_ttl_secs;
+    let signed_in = state
+        .db
+        .run(move |conn| sign_in::sign_in(conn, &username, &password, &dummy, ttl, &ctx))
+        .await?;
+    token_response(
+        &state,
+        signed_in.user.info()?,
+        signed_in.session.session_id,
+        &signed_in.session.refresh_token,
+    )
+}
+
+/// Exchange the refresh cookie for a new access token (the cookie rotates).
+///
+/// Presenting a refresh token that was already used revokes its whole session.
+#[utoipa::path(tag = "auth", responses(
+    (status = 200, description = "New access token; the refresh cookie rotated", body = LoginResponse),
+    (status = 401, description = "Missing, expired, revoked or reused refresh token", body = ErrorEnvelope),
+))]
+#[post("/api/v1/auth/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let presented = req
+        .cookie(REFRESH_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .ok_or(ApiError::Unauthorized("missing or invalid refresh token"))?;
+    let ttl = state.settings.refresh_token_ttl_secs;
+    let (user, session_id, token) = state
+        .db
+        .run(move |conn| match sessions::rotate(conn, &presented, ttl)? {
+            Rotation::Rotated {
+                user_id,
+                session_id,
+                refresh_token,
+            } => {
+                let user = users::find_by_id(conn, user_id)?
+                    .filter(|u| !u.disabled)
+                    .ok_or(ApiError::Unauthorized("missing or invalid refresh token"))?;
+                let role = user.role()?;
+                ledger::record(
+                    conn,
+                    &NewEvent::new(Action::TokenRefreshed, &ctx).actor(UserId(user.id), role),
+                )?;
+                Ok((user.info()?, session_id, refresh_token))
+            }
+            Rotation::ReuseDetected {
+                user_id,
+                session_id: _,
+            } => {
+                ledger::record(
+                    conn,
+                    &NewEvent::new(Action::RefreshReuseDetected, &ctx)
+                        .denied()
+                        .subject_user(UserId(user_id)),
+                )?;
+                Err(ApiError::Unauthorized("missing or invalid refresh token").after_commit())
+            }
+            Rotation::Invalid => Err(ApiError::Unauthorized("missing or invalid refresh token")),
+        })
+        .await?;
+    token_response(&state, user, session_id, &token)
+}
+
+/// Sign out: revokes this session (its access and refresh tokens stop working).
+#[utoipa::path(tag = "auth", security(("bearer" = [])), responses(
+    (status = 204, description = "Signed out"),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+))]
+#[post("/api/v1/auth/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .db
+        .run(move |conn| {
+            sessions::revoke(conn, user.session_id, RevokeReason::Logout)?;
+            ledger::record(
+                conn,
+                &NewEvent::new(Action::Logout, &ctx).actor(user.id, user.role),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent()
+        .cookie(cleared_cookie(&state))
+        .finish())
+}
+
+/// The signed-in account.
+#[utoipa::path(tag = "auth", security(("bearer" = [])), responses(
+    (status = 200, description = "The caller", body = UserInfo),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+))]
+#[get("/api/v1/auth/me")]
+pub async fn me(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<web::Json<UserInfo>, ApiError> {
+    let row = state
+        .db
+        .run(move |conn| users::find_by_id(conn, user.id.0))
+        .await?
+        .ok_or(ApiError::Unauthorized("missing or invalid access token"))?;
+    Ok(web::Json(row.info()?))
+}
+
+/// Register as a patient.
+#[utoipa::path(tag = "auth", request_body = RegisterRequest, responses(
+    (status = 201, description = "Account created; sign in next", body = UserInfo),
+    (status = 400, description = "Malformed body", body = ErrorEnvelope),
+    (status = 409, description = "Username taken", body = ErrorEnvelope),
+    (status = 422, description = "A field is invalid", body = ErrorEnvelope),
+))]
+#[post("/api/v1/auth/register")]
+pub async fn register(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    body: web::Json<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let account = NewAccount::parse(
+        &body.username,
+        &body.password,
+        Role::Patient,
+        &body.display_name,
+    )?;
+    let row = state
+        .db
+        .run(move |conn| {
+            users::create(
+                conn,
+                account,
+                NewEvent::new(Action::PatientRegistered, &ctx),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(row.info()?))
+}
+
+/// Change your own password; every session, this one included, is signed out.
+#[utoipa::path(tag = "auth", security(("bearer" = [])), request_body = ChangePasswordRequest, responses(
+    (status = 204, description = "Password changed; sign in again"),
+    (status = 401, description = "Not signed in, or the current password is wrong", body = ErrorEnvelope),
+    (status = 422, description = "The new password is invalid", body = ErrorEnvelope),
+))]
+#[post("/api/v1/auth/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    user: AuthUser,
+    body: web::Json<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let new_password = NewPassword::parse(&body.new_password).map_err(|mut e| {
+        e.field = "new_password";
+        ApiError::from(e)
+    })?;
+    state
+        .db
+        .run(move |conn| {
+            let row = users::find_by_id(conn, user.id.0)?
+                .ok_or(ApiError::Unauthorized("missing or invalid access token"))?;
+            if !password::verify(&row.password_hash, &body.current_password)? {
+                return Err(ApiError::Unauthorized("current password is wrong"));
+            }
+            users::set_password(conn, user.id.0, &new_password)?;
+            ledger::record(
+                conn,
+                &NewEvent::new(Action::PasswordChanged, &ctx).actor(user.id, user.role),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent()
+        .cookie(cleared_cookie(&state))
+        .finish())
+}

@@ -1,0 +1,80 @@
+//! HTTP routes: thin handlers grouped by resource. Each parses input,
+//! authenticates, asks the domain layer, and maps the result; none decides
+//! access on its own. `configure` registers every handler through
+//! `utoipa-actix-web`, so registering a route also puts it in the spec.
+
+pub mod auth;
+pub mod context;
+pub mod fallback;
+pub mod health;
+pub mod paging;
+pub mod route_table;
+pub mod users;
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{web, HttpRequest};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::ApiError;
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::health)
+        .service(health::ready)
+        .service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(auth::me)
+        .service(auth::register)
+        .service(auth::change_password)
+        .service(users::list_users)
+        .service(users::create_user)
+        .service(users::get_user)
+        .service(users::update_user);
+}
+
+/// Extractor settings that turn malformed input into the JSON envelope.
+pub fn extractor_config(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(MAX_BODY_BYTES)
+            .content_type_required(true)
+            .error_handler(json_error),
+    )
+    .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES))
+    .app_data(web::QueryConfig::default().error_handler(query_error))
+    .app_data(web::PathConfig::default().error_handler(path_error));
+}
+
+fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let api = match &err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::PayloadTooLarge {
+                limit: MAX_BODY_BYTES,
+            }
+        }
+        JsonPayloadError::ContentType => {
+            ApiError::UnsupportedMediaType("request body must be application/json".into())
+        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            ApiError::BadRequest(format!("invalid request body: {e}"))
+        }
+        JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("malformed JSON: {e}")),
+        other => ApiError::BadRequest(format!("could not read request body: {other}")),
+    };
+    api.into()
+}
+
+fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::BadRequest(format!("invalid query string: {err}")).into()
+}
+
+fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    let message = match err {
+        PathError::Deserialize(e) => format!("invalid path parameter: {e}"),
+        other => format!("invalid path: {other}"),
+    };
+    ApiError::BadRequest(message).into()
+}

@@ -1,0 +1,68 @@
+//! Paging parameters shared by every list endpoint: `limit` 1–100 (default
+//! 50) and `offset` ≥ 0; out-of-range values are a 422, not silently clamped.
+
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::error::ApiError;
+
+pub const MAX_LIMIT: i64 = 100;
+pub const DEFAULT_LIMIT: i64 = 50;
+
+#[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Items per page, 1–100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// Items to skip (default 0).
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+}
+
+impl PageParams {
+    /// `(limit, offset)` after range checks.
+    pub fn resolve(&self) -> Result<(i64, i64), ApiError> {
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::validation(
+                "limit",
+                "limit must be between 1 and 100",
+            ));
+        }
+        let offset = self.offset.unwrap_or(0);
+        if !(0..=i64::from(i32::MAX)).contains(&offset) {
+            return Err(ApiError::validation(
+                "offset",
+                "offset must be between 0 and 2147483647",
+            ));
+        }
+        Ok((limit, offset))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_outside_the_range_are_rejected() {
+        for bad in [0, -1, 101, i64::MAX] {
+            let p = PageParams {
+                limit: Some(bad),
+                offset: None,
+            };
+            assert!(p.resolve().is_err(), "{bad}");
+        }
+        let p = PageParams {
+            limit: None,
+            offset: Some(-5),
+        };
+        assert!(p.resolve().is_err());
+        let p = PageParams {
+            limit: None,
+            offset: None,
+        };
+        assert_eq!(p.resolve().ok(), Some((50, 0)));
+    }
+}

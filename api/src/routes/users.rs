@@ -1,0 +1,174 @@
+//! Account administration (admin only): list, create, read, change.
+
+use actix_web::{get, patch, post, web, HttpResponse};
+use serde::Deserialize;
+use shared::auth::{DisplayName, NewPassword};
+use shared::ledger::Action;
+use shared::users::{CreateUserRequest, Page, UpdateUserRequest, UserSummary};
+use shared::{ErrorEnvelope, Role, UserId};
+use utoipa::IntoParams;
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::ledger::NewEvent;
+use crate::routes::context::RequestContext;
+use crate::routes::paging::PageParams;
+use crate::state::AppState;
+use crate::users::{self, AccountChange, ListFilter, NewAccount};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserListQuery {
+    /// Only accounts with this role.
+    pub role: Option<Role>,
+    /// Text found in the username or display name.
+    pub q: Option<String>,
+}
+
+/// List accounts (admin).
+#[utoipa::path(tag = "users", security(("bearer" = [])), params(PageParams, UserListQuery), responses(
+    (status = 200, description = "One page of accounts, by username", body = Page<UserSummary>),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 403, description = "Not an admin", body = ErrorEnvelope),
+    (status = 422, description = "Bad paging or filter", body = ErrorEnvelope),
+))]
+#[get("/api/v1/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    page: web::Query<PageParams>,
+    query: web::Query<UserListQuery>,
+) -> Result<web::Json<Page<UserSummary>>, ApiError> {
+    user.require_role(&[Role::Admin])?;
+    let (limit, offset) = page.resolve()?;
+    let query = query.into_inner();
+    let text = query
+        .q
+        .map(|q| q.trim().to_owned())
+        .filter(|q| !q.is_empty());
+    if text.as_ref().is_some_and(|t| t.chars().count() > 100) {
+        return Err(ApiError::validation(
+            "q",
+            "search text must be at most 100 characters",
+        ));
+    }
+    let filter = ListFilter {
+        role: query.role,
+        query: text,
+        limit,
+        offset,
+    };
+    let (rows, total) = state.db.run(move |conn| users::list(conn, &filter)).await?;
+    let items = rows.iter().map(|r| r.summary()).collect::<Result<_, _>>()?;
+    Ok(web::Json(Page {
+        items,
+        total,
+        limit,
+        offset,
+    }))
+}
+
+/// Create an account of any role (admin).
+#[utoipa::path(tag = "users", security(("bearer" = [])), request_body = CreateUserRequest, responses(
+    (status = 201, description = "Created", body = UserSummary),
+    (status = 400, description = "Malformed body", body = ErrorEnvelope),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 403, description = "Not an admin", body = ErrorEnvelope),
+    (status = 409, description = "Username taken", body = ErrorEnvelope),
+    (status = 422, description = "A field is invalid", body = ErrorEnvelope),
+))]
+#[post("/api/v1/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    user: AuthUser,
+    body: web::Json<CreateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_role(&[Role::Admin])?;
+    let body = body.into_inner();
+    let account = NewAccount::parse(
+        &body.username,
+        &body.password,
+        body.role,
+        &body.display_name,
+    )?;
+    let event = NewEvent::new(Action::UserCreated, &ctx).actor(user.id, user.role);
+    let row = state
+        .db
+        .run(move |conn| users::create(conn, account, event))
+        .await?;
+    Ok(HttpResponse::Created().json(row.summary()?))
+}
+
+/// One account (admin).
+#[utoipa::path(tag = "users", security(("bearer" = [])), params(("id" = UserId, Path, description = "Account id")), responses(
+    (status = 200, description = "The account", body = UserSummary),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 403, description = "Not an admin", body = ErrorEnvelope),
+    (status = 404, description = "No such account", body = ErrorEnvelope),
+))]
+#[get("/api/v1/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<UserId>,
+) -> Result<web::Json<UserSummary>, ApiError> {
+    user.require_role(&[Role::Admin])?;
+    let id = id.into_inner();
+    let row = state
+        .db
+        .run(move |conn| users::find_by_id(conn, id.0))
+        .await?
+        .ok_or(ApiError::NotFound("no such user"))?;
+    Ok(web::Json(row.summary()?))
+}
+
+/// Change an account (admin): display name, disable/enable, unlock, reset password.
+///
+/// Disabling an account or setting its password signs it out everywhere at once.
+#[utoipa::path(tag = "users", security(("bearer" = [])), params(("id" = UserId, Path, description = "Account id")), request_body = UpdateUserRequest, responses(
+    (status = 200, description = "The changed account", body = UserSummary),
+    (status = 400, description = "Malformed body", body = ErrorEnvelope),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 403, description = "Not an admin", body = ErrorEnvelope),
+    (status = 404, description = "No such account", body = ErrorEnvelope),
+    (status = 422, description = "A field is invalid", body = ErrorEnvelope),
+))]
+#[patch("/api/v1/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    user: AuthUser,
+    id: web::Path<UserId>,
+    body: web::Json<UpdateUserRequest>,
+) -> Result<web::Json<UserSummary>, ApiError> {
+    user.require_role(&[Role::Admin])?;
+    let id = id.into_inner();
+    let body = body.into_inner();
+    if body.disabled == Some(true) && id == user.id {
+        return Err(ApiError::validation(
+            "disabled",
+            "you cannot disable your own account",
+        ));
+    }
+    let change = AccountChange {
+        display_name: body
+            .display_name
+            .as_deref()
+            .map(DisplayName::parse)
+            .transpose()?,
+        disabled: body.disabled,
+        unlock: body.unlock.unwrap_or(false),
+        password: body
+            .password
+            .as_deref()
+            .map(NewPassword::parse)
+            .transpose()?,
+    };
+    let event = NewEvent::new(Action::UserChanged, &ctx).actor(user.id, user.role);
+    let row = state
+        .db
+        .run(move |conn| users::change(conn, id.0, change, event))
+        .await?;
+    Ok(web::Json(row.summary()?))
+}

@@ -1,0 +1,59 @@
+//! `careledger seed --demo`: the demo accounts from DESIGN.md. Refuses to run
+//! against a database that holds any non-demo account, and does nothing when
+//! the demo accounts are already there.
+
+use diesel::prelude::*;
+use shared::ledger::Action;
+use shared::Role;
+
+use crate::db::{run_in_transaction, schema::users as user_rows};
+use crate::error::ApiError;
+use crate::ledger::NewEvent;
+use crate::routes::context::RequestContext;
+use crate::users::{self as accounts, NewAccount};
+
+pub const DEMO_PASSWORD: &str = "CareLedger-demo-1";
+
+pub const DEMO_USERS: &[(&str, Role, &str)] = &[
+    ("admin", Role::Admin, "Avery Admin"),
+    ("dr_smith", Role::Doctor, "Dr. Sam Smith"),
+    ("dr_jones", Role::Doctor, "Dr. Jordan Jones"),
+    ("nurse_kim", Role::Nurse, "Nurse Kim Lee"),
+    ("patient1", Role::Patient, "Pat One"),
+    ("patient2", Role::Patient, "Pia Two"),
+    ("guardian1", Role::Patient, "Gail Guardian"),
+];
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum SeedOutcome {
+    Created(usize),
+    AlreadySeeded,
+}
+
+pub fn seed_demo(conn: &mut PgConnection) -> Result<SeedOutcome, ApiError> {
+    run_in_transaction(conn, |conn| {
+        let real_users: i64 = user_rows::table
+            .filter(user_rows::is_demo.eq(false))
+            .count()
+            .get_result(conn)?;
+        if real_users > 0 {
+            return Err(ApiError::Conflict(
+                "refusing to seed demo data: this database holds non-demo accounts".into(),
+            ));
+        }
+        let existing: i64 = user_rows::table
+            .filter(user_rows::is_demo.eq(true))
+            .count()
+            .get_result(conn)?;
+        if existing > 0 {
+            return Ok(SeedOutcome::AlreadySeeded);
+        }
+        let ctx = RequestContext::system("seed");
+        for (username, role, name) in DEMO_USERS {
+            let mut account = NewAccount::parse(username, DEMO_PASSWORD, *role, name)?;
+            account.is_demo = true;
+            accounts::create(conn, account, NewEvent::new(Action::UserCreated, &ctx))?;
+        }
+        Ok(SeedOutcome::Created(DEMO_USERS.len()))
+    })
+}

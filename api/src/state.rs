@@ -1,0 +1,18 @@
+//! What every handler can reach: the database, token keys, key material and
+//! settings. Built once in `startup` and shared (read-only) across workers.
+
+use crate::auth::JwtKeys;
+use crate::config::Settings;
+use crate::db::Database;
+use crate::keys::Keys;
+use crate::routes::route_table::RouteTable;
+
+pub struct AppState {
+    pub db: Database,
+    pub jwt: JwtKeys,
+    pub keys: Keys,
+    pub settings: Settings,
+    /// Verified against for unknown usernames so timing does not reveal them.
+    pub dummy_password_hash: String,
+    pub routes: RouteTable,
+}

@@ -1,0 +1,261 @@
+//! Accounts: the `users` table, its row model and the account operations
+//! shared by self-registration, admin administration and the demo seed.
+//! Every change writes its ledger event in the caller's transaction.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use shared::auth::{DisplayName, NewPassword, UserInfo, Username};
+use shared::users::UserSummary;
+use shared::{Role, UserId};
+use uuid::Uuid;
+
+use crate::auth::password;
+use crate::auth::sessions::{self, RevokeReason};
+use crate::db::schema::users;
+use crate::error::ApiError;
+use crate::ledger::{self, NewEvent};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub username: String,
+    pub role: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub failed_logins: i32,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub is_demo: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl UserRow {
+    pub fn role(&self) -> Result<Role, ApiError> {
+        self.role
+            .parse()
+            .map_err(|_| ApiError::internal("users.role", "unknown role in database"))
+    }
+
+    pub fn info(&self) -> Result<UserInfo, ApiError> {
+        Ok(UserInfo {
+            id: UserId(self.id),
+            username: self.username.clone(),
+            role: self.role()?,
+            display_name: self.display_name.clone(),
+        })
+    }
+
+    pub fn summary(&self) -> Result<UserSummary, ApiError> {
+        Ok(UserSummary {
+            id: UserId(self.id),
+            username: self.username.clone(),
+            role: self.role()?,
+            display_name: self.display_name.clone(),
+            disabled: self.disabled,
+            locked_until: self.locked_until.filter(|t| *t > Utc::now()),
+            created_at: self.created_at,
+        })
+    }
+}
+
+/// A validated new account.
+pub struct NewAccount {
+    pub username: Username,
+    pub password: NewPassword,
+    pub role: Role,
+    pub display_name: DisplayName,
+    pub is_demo: bool,
+}
+
+impl NewAccount {
+    pub fn parse(
+        username: &str,
+        password: &str,
+        role: Role,
+        display_name: &str,
+    ) -> Result<Self, ApiError> {
+        Ok(Self {
+            username: Username::parse(username)?,
+            password: NewPassword::parse(password)?,
+            role,
+            display_name: DisplayName::parse(display_name)?,
+            is_demo: false,
+        })
+    }
+}
+
+pub fn find_by_id(conn: &mut PgConnection, id: Uuid) -> Result<Option<UserRow>, ApiError> {
+    Ok(users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Locks the row so concurrent sign-ins for one account are evaluated one at a time.
+pub fn find_by_username_for_update(
+    conn: &mut PgConnection,
+    username: &str,
+) -> Result<Option<UserRow>, ApiError> {
+    Ok(users::table
+        .filter(users::username.eq(username))
+        .select(UserRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()?)
+}
+
+/// Creates the account and records `action` (who did it is in `event`).
+pub fn create(
+    conn: &mut PgConnection,
+    account: NewAccount,
+    event: NewEvent,
+) -> Result<UserRow, ApiError> {
+    let taken = users::table
+        .filter(users::username.eq(account.username.as_str()))
+        .select(users::id)
+        .first::<Uuid>(conn)
+        .optional()?;
+    if taken.is_some() {
+        return Err(ApiError::Conflict("that username is taken".into()));
+    }
+    let id = Uuid::new_v4();
+    let hash = password::hash(account.password.expose())?;
+    let row = diesel::insert_into(users::table)
+        .values((
+            users::id.eq(id),
+            users::username.eq(account.username.as_str()),
+            users::role.eq(account.role.as_str()),
+            users::display_name.eq(account.display_name.into_inner()),
+            users::password_hash.eq(hash),
+            users::is_demo.eq(account.is_demo),
+        ))
+        .returning(UserRow::as_returning())
+        .get_result(conn)?;
+    ledger::record(conn, &event.subject_user(UserId(id)))?;
+    Ok(row)
+}
+
+pub struct ListFilter {
+    pub role: Option<Role>,
+    pub query: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+pub fn list(conn: &mut PgConnection, filter: &ListFilter) -> Result<(Vec<UserRow>, i64), ApiError> {
+    let build = || {
+        let mut q = users::table.into_boxed();
+        if let Some(role) = filter.role {
+            q = q.filter(users::role.eq(role.as_str()));
+        }
+        if let Some(text) = &filter.query {
+            let pattern = format!("%{}%", escape_like(text));
+            q = q.filter(
+                users::username
+                    .ilike(pattern.clone())
+                    .or(users::display_name.ilike(pattern)),
+            );
+        }
+        q
+    };
+    let total = build().count().get_result::<i64>(conn)?;
+    let rows = build()
+        .order((users::username.asc(), users::id.asc()))
+        .limit(filter.limit)
+        .offset(filter.offset)
+        .select(UserRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally inside LIKE.
+pub fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// An admin's validated change to an account.
+#[derive(Default)]
+pub struct AccountChange {
+    pub display_name: Option<DisplayName>,
+    pub disabled: Option<bool>,
+    pub unlock: bool,
+    pub password: Option<NewPassword>,
+}
+
+pub fn change(
+    conn: &mut PgConnection,
+    id: Uuid,
+    change: AccountChange,
+    event: NewEvent,
+) -> Result<UserRow, ApiError> {
+    let current = users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()?
+        .ok_or(ApiError::NotFound("no such user"))?;
+    let now = Utc::now();
+    if let Some(name) = change.display_name {
+        diesel::update(users::table.find(id))
+            .set(users::display_name.eq(name.into_inner()))
+            .execute(conn)?;
+    }
+    if let Some(disabled) = change.disabled {
+        diesel::update(users::table.find(id))
+            .set(users::disabled.eq(disabled))
+            .execute(conn)?;
+        if disabled && !current.disabled {
+            sessions::revoke_all_for_user(conn, id, RevokeReason::Disabled)?;
+        }
+    }
+    if change.unlock {
+        diesel::update(users::table.find(id))
+            .set((
+                users::failed_logins.eq(0),
+                users::locked_until.eq(None::<DateTime<Utc>>),
+            ))
+            .execute(conn)?;
+    }
+    if let Some(pw) = change.password {
+        set_password(conn, id, &pw)?;
+    }
+    let row = diesel::update(users::table.find(id))
+        .set(users::updated_at.eq(now))
+        .returning(UserRow::as_returning())
+        .get_result(conn)?;
+    ledger::record(conn, &event.subject_user(UserId(id)))?;
+    Ok(row)
+}
+
+/// Stores a new hash and signs the account out everywhere.
+pub fn set_password(conn: &mut PgConnection, id: Uuid, pw: &NewPassword) -> Result<(), ApiError> {
+    let hash = password::hash(pw.expose())?;
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(hash),
+            users::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)?;
+    sessions::revoke_all_for_user(conn, id, RevokeReason::PasswordChanged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_are_escaped() {
+        assert_eq!(escape_like("50%_a\\b"), "50\\%\\_a\\\\b");
+    }
+}

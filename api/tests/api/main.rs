@@ -1,0 +1,10 @@
+//! Integration tests: the real app on port 0 against a fresh PostgreSQL
+//! database per test, spoken to over HTTP.
+
+mod helpers;
+
+mod auth_lifecycle;
+mod health_and_errors;
+mod login;
+mod tokens;
+mod users_admin;

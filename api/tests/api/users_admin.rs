@@ -1,0 +1,178 @@
+//! Account administration is for admins only.
+#![allow(clippy::unwrap_used)]
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{error_code, TestApp};
+
+fn new_nurse() -> Value {
+    json!({"username": "nurse_new", "password": "a-long-enough-pw", "role": "nurse", "display_name": "New Nurse"})
+}
+
+#[actix_rt::test]
+async fn admin_creates_accounts_that_can_sign_in() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let admin = app.token("admin").await;
+    let resp = app
+        .post_json("/api/v1/users", Some(&admin), &new_nurse())
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["role"], "nurse");
+    assert_eq!(body["disabled"], false);
+    assert_eq!(
+        app.login_response("nurse_new", "a-long-enough-pw")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(app.ledger_count("user_created"), 8);
+}
+
+#[actix_rt::test]
+async fn only_admins_may_create_accounts() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    for who in ["dr_smith", "nurse_kim", "patient1"] {
+        let token = app.token(who).await;
+        let resp = app
+            .post_json("/api/v1/users", Some(&token), &new_nurse())
+            .await;
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{who}");
+        assert_eq!(error_code(resp).await, "forbidden");
+    }
+    let resp = app.post_json("/api/v1/users", None, &new_nurse()).await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.login_response("nurse_new", "a-long-enough-pw")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[actix_rt::test]
+async fn create_rejects_bad_fields_and_duplicates() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let admin = app.token("admin").await;
+    let mut bad = new_nurse();
+    bad["role"] = json!("superuser");
+    assert_eq!(
+        app.post_json("/api/v1/users", Some(&admin), &bad)
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    let mut bad = new_nurse();
+    bad["username"] = json!("x");
+    let resp = app.post_json("/api/v1/users", Some(&admin), &bad).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let mut dup = new_nurse();
+    dup["username"] = json!("dr_smith");
+    assert_eq!(
+        app.post_json("/api/v1/users", Some(&admin), &dup)
+            .await
+            .status(),
+        StatusCode::CONFLICT
+    );
+    let mut extra = new_nurse();
+    extra["id"] = json!(uuid::Uuid::new_v4());
+    assert_eq!(
+        app.post_json("/api/v1/users", Some(&admin), &extra)
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[actix_rt::test]
+async fn user_list_is_paged_filtered_and_admin_only() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let admin = app.token("admin").await;
+    let page: Value = app
+        .get("/api/v1/users?limit=3", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 3);
+    assert_eq!(page["total"], 7);
+    assert_eq!(page["items"][0]["username"], "admin");
+    let next: Value = app
+        .get("/api/v1/users?limit=3&offset=3", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(next["items"][0]["username"], "guardian1");
+    let doctors: Value = app
+        .get("/api/v1/users?role=doctor", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doctors["total"], 2);
+    assert_eq!(
+        app.get("/api/v1/users?limit=1000", Some(&admin))
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        app.get("/api/v1/users?limit=abc", Some(&admin))
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    let doctor = app.token("dr_smith").await;
+    assert_eq!(
+        app.get("/api/v1/users", Some(&doctor)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[actix_rt::test]
+async fn get_user_and_bad_ids() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let admin = app.token("admin").await;
+    let id = app.user_id("patient2");
+    let user: Value = app
+        .get(&format!("/api/v1/users/{id}"), Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(user["username"], "patient2");
+    let missing = uuid::Uuid::new_v4();
+    assert_eq!(
+        app.get(&format!("/api/v1/users/{missing}"), Some(&admin))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/api/v1/users/not-a-uuid", Some(&admin))
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[actix_rt::test]
+async fn seed_refuses_a_database_with_real_accounts() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .post_json(
+            "/api/v1/auth/register",
+            None,
+            &json!({"username": "real_person", "password": "a-long-enough-pw", "display_name": "Real"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    assert!(api::seed::seed_demo(&mut app.conn()).is_err());
+}
