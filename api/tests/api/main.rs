@@ -6,5 +6,6 @@ mod helpers;
 mod auth_lifecycle;
 mod health_and_errors;
 mod login;
+mod spec_routes;
 mod tokens;
 mod users_admin;

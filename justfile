@@ -1,0 +1,35 @@
+# CareLedger tasks. The README's two commands (scripts/dev, scripts/test)
+# install `just` themselves; these recipes are shortcuts once it is present.
+
+# Run the whole app: database, migrations, demo accounts, API + SPA.
+dev:
+    ./scripts/dev
+
+# Every check and test (what CI runs).
+test:
+    ./scripts/test
+
+# Only the Rust tests (needs DATABASE_URL or starts the private cluster).
+test-rust:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ -z "${DATABASE_URL:-}" ]; then export DATABASE_URL="$(./scripts/pg.sh start)"; fi
+    cargo nextest run --workspace
+
+# Build the SPA into web/dist.
+web:
+    ./scripts/build-web.sh
+
+# Regenerate openapi/openapi.json from the code.
+openapi:
+    cargo run -q -p api -- openapi > openapi/openapi.json
+
+# Start / stop the private PostgreSQL cluster under .data/pg.
+pg-start:
+    ./scripts/pg.sh start
+pg-stop:
+    ./scripts/pg.sh stop
+
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs what the project needs and this machine lacks. Idempotent and
+# quiet when everything is present. Usage: ensure-tools.sh [web] [pg] [browser]
+source "$(dirname "$0")/lib.sh"
+
+need_web=false need_pg=false need_browser=false
+for arg in "$@"; do
+  case "$arg" in
+    web) need_web=true ;;
+    pg) need_pg=true ;;
+    browser) need_browser=true ;;
+    *) die "unknown tool group $arg" ;;
+  esac
+done
+
+command -v cargo >/dev/null || die "cargo is required (install rustup: https://rustup.rs)"
+command -v cc >/dev/null || { log "installing a C compiler (build-essential)"; apt_install build-essential; }
+
+if ! command -v just >/dev/null; then
+  log "installing just"
+  cargo install just --locked --quiet
+fi
+
+if $need_web; then
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    log "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  want="$(wasm_bindgen_version)"
+  have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
+  if [ "$have" != "$want" ]; then
+    log "installing wasm-bindgen-cli $want (several minutes on a cold machine)"
+    # Not --locked: a dependency in its lock file is missing from the index.
+    cargo install wasm-bindgen-cli --version "$want" --force --quiet
+  fi
+  if ! command -v npm >/dev/null; then
+    log "installing Node.js and npm"
+    apt_install nodejs npm
+  fi
+  if [ ! -x "$TOOLS/node_modules/.bin/wasm-opt" ]; then
+    log "installing wasm-opt (npm binaryen)"
+    mkdir -p "$TOOLS"
+    npm install --prefix "$TOOLS" --no-audit --no-fund --silent binaryen@132 >/dev/null
+  fi
+fi
+
+if $need_pg && [ -z "${DATABASE_URL:-}" ] && ! pg_bindir >/dev/null; then
+  log "installing PostgreSQL server binaries"
+  apt_install postgresql
+fi
+
+if $need_browser; then
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    log "installing Chromium and ChromeDriver"
+    apt_install chromium chromium-driver
+  fi
+fi
