@@ -353,6 +353,32 @@ mod tests {
     }
 
     #[test]
+    fn builders_fetch_exactly_the_listed_nodes() {
+        let m = store(&synthetic_leaves(100));
+        for n in 1..=100u64 {
+            for i in (0..n).step_by(3) {
+                let seen = std::cell::RefCell::new(Vec::new());
+                let lookup = |id| {
+                    seen.borrow_mut().push(id);
+                    m.get(&id).copied()
+                };
+                build_inclusion_proof(i, n, &lookup).unwrap();
+                assert_eq!(seen.into_inner(), inclusion_proof_nodes(i, n).unwrap());
+                let seen = std::cell::RefCell::new(Vec::new());
+                let lookup = |id| {
+                    seen.borrow_mut().push(id);
+                    m.get(&id).copied()
+                };
+                build_consistency_proof(i + 1, n, &lookup).unwrap();
+                assert_eq!(
+                    seen.into_inner(),
+                    consistency_proof_nodes(i + 1, n).unwrap()
+                );
+            }
+        }
+    }
+
+    #[test]
     fn a_missing_stored_node_is_named() {
         let err = build_inclusion_proof(0, 8, &|_| None).unwrap_err();
         assert_eq!(err, ProofError::MissingNode(NodeId::new(0, 1)));

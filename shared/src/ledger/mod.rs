@@ -31,13 +31,13 @@ pub use action::{Action, Outcome};
 pub use checkpoint::{Checkpoint, SignedCheckpoint};
 pub use compact::{compact_range_nodes, CompactRange};
 pub use event::{
-    canonical_bytes, leaf_hash, truncate_to_micros, Basis, BasisKind, EventBody, Hash,
-    SequencedEvent,
+    canonical_bytes, encode_into, leaf_hash, truncate_to_micros, Basis, BasisKind, EventBody, Hash,
+    SequencedEvent, GENESIS_PREV_HASH,
 };
 pub use merkle::{
-    build_consistency_proof, build_inclusion_proof, consistency_proof_nodes, inclusion_proof_nodes,
-    node_hash, root, NodeId,
+    build_consistency_proof, build_inclusion_proof, consistency_proof_nodes, hash_leaf,
+    inclusion_proof_nodes, node_hash, root, NodeId, EMPTY_ROOT,
 };
-pub use note::{format_signed, key_id, CheckpointError, VerifierKey};
-pub use proof::{verify_consistency, verify_inclusion, ProofError};
-pub use verify::{ChainVerifier, Failure, FailureReason};
+pub use note::{format_signed, key_id, CheckpointError, SignedNote, VerifierKey};
+pub use proof::{root_from_inclusion_proof, verify_consistency, verify_inclusion, ProofError};
+pub use verify::{ChainVerifier, Failure, FailureReason, Verified};

@@ -9,6 +9,10 @@
 //! - `old_size == 0`: consistent with anything, but the proof must be empty
 //!   and `old_root` must be the empty-tree hash (SHA-256 of "").
 //! - `old_size == new_size`: the proof must be empty and the roots equal.
+//!
+//! The tree size is an input, not something a proof proves: two sizes whose
+//! proof paths have the same shape accept the same proof against the same
+//! root. Always take size and root together from one verified checkpoint.
 
 use super::event::Hash;
 use super::merkle::{node_hash, NodeId, EMPTY_ROOT};

@@ -323,3 +323,20 @@ fn proof_lengths_match_generated_proofs() {
         }
     }
 }
+
+#[test]
+fn tree_size_is_bound_by_the_signed_checkpoint_not_the_proof() {
+    // RFC 9162 verification cannot tell sizes whose paths have the same
+    // shape: the proof for leaf 0 of 8 also "verifies" with size 7 against
+    // the size-8 root. Safe only because a checkpoint signs size and root
+    // together; the real size-7 head rejects it.
+    let leaves = reference_leaf_hashes();
+    let roots = reference_roots();
+    let proof = &reference_inclusion_proofs()[1].2;
+    verify_inclusion(&leaves[0], 0, 7, proof, &roots[7]).unwrap();
+    assert!(verify_inclusion(&leaves[0], 0, 7, proof, &roots[6]).is_err());
+    // Likewise for consistency 1 -> 8 read as 1 -> 7.
+    let proof = &reference_consistency_proofs()[1].2;
+    verify_consistency(1, 7, &roots[0], &roots[7], proof).unwrap();
+    assert!(verify_consistency(1, 7, &roots[0], &roots[6], proof).is_err());
+}

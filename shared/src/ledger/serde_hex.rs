@@ -1,6 +1,6 @@
 //! Serde helpers that write 32-byte hashes as lowercase hex strings.
 //!
-//! Owns only the JSON spelling of [`Hash`](super::Hash) values; the canonical
+//! Owns only the JSON spelling of [`Hash`](type@super::Hash) values; the canonical
 //! byte encoding never goes through serde. Use with
 //! `#[serde(with = "shared::ledger::serde_hex::hash")]` (or `option_hash`).
 //! Decoding accepts upper- or lowercase hex but insists on exactly 32 bytes.

@@ -71,9 +71,10 @@ pub struct Failure {
 }
 
 /// What a successful run established.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verified {
     pub size: u64,
+    #[serde(with = "super::serde_hex::hash")]
     pub root: Hash,
     pub checkpoints_checked: usize,
 }
