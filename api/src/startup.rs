@@ -80,36 +80,39 @@ pub fn build_app(
         InitError = (),
     >,
 > {
-    App::new()
+    let (app, spec) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .app_data(state)
         .configure(routes::configure)
-        .openapi_service(|api| SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
-        .into_app()
-        .configure(routes::extractor_config)
-        .default_service(web::to(fallback::not_matched))
-        .wrap(
-            DefaultHeaders::new()
-                .add(("X-Content-Type-Options", "nosniff"))
-                .add(("X-Frame-Options", "DENY"))
-                .add(("Referrer-Policy", "no-referrer")),
-        )
-        .wrap_fn(|req, srv| {
-            let method = req.method().clone();
-            let path = req.path().to_owned();
-            let started = std::time::Instant::now();
-            let fut = srv.call(req);
-            async move {
-                let res = fut.await?;
-                tracing::info!(
-                    %method,
-                    %path,
-                    status = res.status().as_u16(),
-                    elapsed_ms = started.elapsed().as_millis() as u64,
-                    "request"
-                );
-                Ok(res)
-            }
-        })
+        .split_for_parts();
+    app.service(SwaggerUi::new("/docs/{_:.*}").url(
+        "/api-docs/openapi.json",
+        crate::openapi::with_common_responses(spec),
+    ))
+    .configure(routes::extractor_config)
+    .default_service(web::to(fallback::not_matched))
+    .wrap(
+        DefaultHeaders::new()
+            .add(("X-Content-Type-Options", "nosniff"))
+            .add(("X-Frame-Options", "DENY"))
+            .add(("Referrer-Policy", "no-referrer")),
+    )
+    .wrap_fn(|req, srv| {
+        let method = req.method().clone();
+        let path = req.path().to_owned();
+        let started = std::time::Instant::now();
+        let fut = srv.call(req);
+        async move {
+            let res = fut.await?;
+            tracing::info!(
+                %method,
+                %path,
+                status = res.status().as_u16(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "request"
+            );
+            Ok(res)
+        }
+    })
 }
