@@ -17,8 +17,16 @@ use crate::config::Settings;
 use crate::db::{self, Database};
 use crate::keys::Keys;
 use crate::openapi::ApiDoc;
+use crate::rate_limit::RateLimiter;
 use crate::routes::{self, fallback, route_table::RouteTable};
 use crate::state::AppState;
+
+/// Only the app's own scripts and wasm run; inline styles are allowed for
+/// Swagger UI and SVG charts (they cannot execute code).
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+     object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 pub struct Application {
     port: u16,
@@ -44,7 +52,9 @@ impl Application {
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))
             .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
+        let limiter = RateLimiter::new(settings.rate_limits);
         let state = web::Data::new(AppState {
+            limiter,
             db: database,
             jwt,
             keys,
