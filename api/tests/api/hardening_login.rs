@@ -1,6 +1,6 @@
 //! Password guessing: lockout bounds evaluation, rate limits bound volume,
 //! and unknown usernames cost the same time as wrong passwords.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Instant;
 
