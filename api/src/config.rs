@@ -14,6 +14,7 @@
 //! | `CARELEDGER_POOL_SIZE` | `16` | database connections |
 //! | `CARELEDGER_COOKIE_SECURE` | `true` in production | mark the refresh cookie `Secure` |
 //! | `CARELEDGER_RATE_LIMITS` | `on` | `off` disables per-process rate limits (benchmarks only) |
+//! | `CARELEDGER_REQUIRE_ADMIN_TOTP` | `true` in production | admins must use two-factor sign-in |
 //! | `LOG_FORMAT` | text | `json` for JSON lines |
 
 use std::path::PathBuf;
@@ -46,6 +47,7 @@ pub struct Settings {
     pub cookie_secure: bool,
     pub log_json: bool,
     pub rate_limits: RateLimits,
+    pub require_admin_totp: bool,
 }
 
 impl Settings {
@@ -83,6 +85,14 @@ impl Settings {
         settings.static_dir = static_dir;
         settings.cookie_secure = cookie_secure;
         settings.log_json = var("LOG_FORMAT").as_deref() == Some("json");
+        settings.require_admin_totp = match var("CARELEDGER_REQUIRE_ADMIN_TOTP").as_deref() {
+            Some("true") | Some("1") => true,
+            Some("false") | Some("0") => false,
+            Some(other) => {
+                bail!("CARELEDGER_REQUIRE_ADMIN_TOTP must be true or false, not {other:?}")
+            }
+            None => environment == Environment::Production,
+        };
         settings.rate_limits = match var("CARELEDGER_RATE_LIMITS").as_deref() {
             None | Some("on") => RateLimits::default(),
             Some("off") => RateLimits::unlimited(),
@@ -123,6 +133,7 @@ impl Settings {
             cookie_secure: false,
             log_json: false,
             rate_limits: RateLimits::default(),
+            require_admin_totp: environment == Environment::Production,
         }
     }
 }

@@ -12,7 +12,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::{password, JwtKeys};
+use crate::auth::{self, password, JwtKeys};
 use crate::config::Settings;
 use crate::db::{self, Database};
 use crate::keys::Keys;
@@ -102,6 +102,9 @@ pub fn build_app(
     ))
     .configure(routes::extractor_config)
     .default_service(web::to(fallback::not_matched))
+    .wrap(actix_web::middleware::from_fn(
+        auth::extractor::authenticate_request,
+    ))
     .wrap(
         DefaultHeaders::new()
             .add(("X-Content-Type-Options", "nosniff"))

@@ -8,6 +8,7 @@ pub mod error;
 pub mod health;
 pub mod ids;
 pub mod ledger;
+pub mod mfa;
 pub mod role;
 pub mod users;
 

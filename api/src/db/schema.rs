@@ -26,6 +26,7 @@ diesel::table! {
         expires_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
         revoked_reason -> Nullable<Text>,
+        mfa -> Bool,
     }
 }
 
@@ -59,7 +60,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    user_totp (user_id) {
+        user_id -> Uuid,
+        key_id -> Int4,
+        nonce -> Bytea,
+        secret_sealed -> Bytea,
+        confirmed_at -> Nullable<Timestamptz>,
+        last_used_step -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    recovery_codes (code_hash) {
+        code_hash -> Bytea,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(auth_sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, auth_sessions, refresh_tokens, ledger_entries);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    auth_sessions,
+    refresh_tokens,
+    ledger_entries,
+    user_totp,
+    recovery_codes
+);

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod context;
 pub mod fallback;
 pub mod health;
+pub mod mfa;
 pub mod paging;
 pub mod route_table;
 pub mod users;
@@ -29,6 +30,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(auth::me)
         .service(auth::register)
         .service(auth::change_password)
+        .service(mfa::totp_status)
+        .service(mfa::totp_enroll)
+        .service(mfa::totp_confirm)
+        .service(mfa::totp_disable)
         .service(users::list_users)
         .service(users::create_user)
         .service(users::get_user)

@@ -8,5 +8,7 @@ mod hardening_login;
 mod health_and_errors;
 mod login;
 mod spec_routes;
+mod token_catalogue;
 mod tokens;
+mod two_factor;
 mod users_admin;
