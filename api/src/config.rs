@@ -13,12 +13,14 @@
 //! | `CARELEDGER_STATIC_DIR` | `./web/dist` if present | the built SPA |
 //! | `CARELEDGER_POOL_SIZE` | `16` | database connections |
 //! | `CARELEDGER_COOKIE_SECURE` | `true` in production | mark the refresh cookie `Secure` |
+//! | `CARELEDGER_RATE_LIMITS` | `on` | `off` disables per-process rate limits (benchmarks only) |
 //! | `LOG_FORMAT` | text | `json` for JSON lines |
 
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
+use crate::rate_limit::RateLimits;
 use crate::secret::Secret;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +45,7 @@ pub struct Settings {
     pub refresh_token_ttl_secs: u64,
     pub cookie_secure: bool,
     pub log_json: bool,
+    pub rate_limits: RateLimits,
 }
 
 impl Settings {
@@ -80,6 +83,11 @@ impl Settings {
         settings.static_dir = static_dir;
         settings.cookie_secure = cookie_secure;
         settings.log_json = var("LOG_FORMAT").as_deref() == Some("json");
+        settings.rate_limits = match var("CARELEDGER_RATE_LIMITS").as_deref() {
+            None | Some("on") => RateLimits::default(),
+            Some("off") => RateLimits::unlimited(),
+            Some(other) => bail!("CARELEDGER_RATE_LIMITS must be on or off, not {other:?}"),
+        };
         if let Some(f) = var("CARELEDGER_JWT_KEY_FILE") {
             settings.jwt_key_file = f.into();
         }
@@ -114,6 +122,7 @@ impl Settings {
             refresh_token_ttl_secs: 12 * 60 * 60,
             cookie_secure: false,
             log_json: false,
+            rate_limits: RateLimits::default(),
         }
     }
 }

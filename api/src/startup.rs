@@ -17,8 +17,16 @@ use crate::config::Settings;
 use crate::db::{self, Database};
 use crate::keys::Keys;
 use crate::openapi::ApiDoc;
+use crate::rate_limit::RateLimiter;
 use crate::routes::{self, fallback, route_table::RouteTable};
 use crate::state::AppState;
+
+/// Only the app's own scripts and wasm run; inline styles are allowed for
+/// Swagger UI and SVG charts (they cannot execute code).
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+     object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 pub struct Application {
     port: u16,
@@ -44,7 +52,9 @@ impl Application {
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))
             .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
+        let limiter = RateLimiter::new(settings.rate_limits);
         let state = web::Data::new(AppState {
+            limiter,
             db: database,
             jwt,
             keys,
@@ -80,36 +90,39 @@ pub fn build_app(
         InitError = (),
     >,
 > {
-    App::new()
+    let (app, spec) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .app_data(state)
         .configure(routes::configure)
-        .openapi_service(|api| SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
-        .into_app()
-        .configure(routes::extractor_config)
-        .default_service(web::to(fallback::not_matched))
-        .wrap(
-            DefaultHeaders::new()
-                .add(("X-Content-Type-Options", "nosniff"))
-                .add(("X-Frame-Options", "DENY"))
-                .add(("Referrer-Policy", "no-referrer")),
-        )
-        .wrap_fn(|req, srv| {
-            let method = req.method().clone();
-            let path = req.path().to_owned();
-            let started = std::time::Instant::now();
-            let fut = srv.call(req);
-            async move {
-                let res = fut.await?;
-                tracing::info!(
-                    %method,
-                    %path,
-                    status = res.status().as_u16(),
-                    elapsed_ms = started.elapsed().as_millis() as u64,
-                    "request"
-                );
-                Ok(res)
-            }
-        })
+        .split_for_parts();
+    app.service(SwaggerUi::new("/docs/{_:.*}").url(
+        "/api-docs/openapi.json",
+        crate::openapi::with_common_responses(spec),
+    ))
+    .configure(routes::extractor_config)
+    .default_service(web::to(fallback::not_matched))
+    .wrap(
+        DefaultHeaders::new()
+            .add(("X-Content-Type-Options", "nosniff"))
+            .add(("X-Frame-Options", "DENY"))
+            .add(("Referrer-Policy", "no-referrer")),
+    )
+    .wrap_fn(|req, srv| {
+        let method = req.method().clone();
+        let path = req.path().to_owned();
+        let started = std::time::Instant::now();
+        let fut = srv.call(req);
+        async move {
+            let res = fut.await?;
+            tracing::info!(
+                %method,
+                %path,
+                status = res.status().as_u16(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "request"
+            );
+            Ok(res)
+        }
+    })
 }

@@ -5,6 +5,7 @@ use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::db::Database;
 use crate::keys::Keys;
+use crate::rate_limit::RateLimiter;
 use crate::routes::route_table::RouteTable;
 
 pub struct AppState {
@@ -15,4 +16,5 @@ pub struct AppState {
     /// Verified against for unknown usernames so timing does not reveal them.
     pub dummy_password_hash: String,
     pub routes: RouteTable,
+    pub limiter: RateLimiter,
 }

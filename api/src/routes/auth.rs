@@ -13,6 +13,7 @@ use crate::auth::sessions::{self, RevokeReason, Rotation};
 use crate::auth::{password, AuthUser};
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
+use crate::rate_limit::Scope;
 use crate::routes::context::RequestContext;
 use crate::state::AppState;
 use crate::users::{self, NewAccount};
@@ -65,7 +66,7 @@ fn token_response(
     (status = 200, description = "Signed in", body = LoginResponse),
     (status = 400, description = "Malformed body", body = ErrorEnvelope),
     (status = 401, description = "Invalid username or password", body = ErrorEnvelope),
-    (status = 429, description = "Account locked; see Retry-After", body = ErrorEnvelope),
+    (status = 429, description = "Account locked or too many attempts; see Retry-After", body = ErrorEnvelope),
 ))]
 #[post("/api/v1/auth/login")]
 pub async fn login(
@@ -77,6 +78,11 @@ pub async fn login(
     if username.len() > 256 || password.len() > 1024 {
         return Err(ApiError::Unauthorized(INVALID_CREDENTIALS));
     }
+    let address = ctx.source_addr.clone().unwrap_or_default();
+    state.limiter.check(Scope::LoginByAddress, &address)?;
+    state
+        .limiter
+        .check(Scope::LoginByAccount, &username.trim().to_ascii_lowercase())?;
     let dummy = state.dummy_password_hash.clone();
     let ttl = state.settings.refresh_token_ttl_secs;
     let signed_in = state
@@ -196,6 +202,7 @@ pub async fn me(
     (status = 400, description = "Malformed body", body = ErrorEnvelope),
     (status = 409, description = "Username taken", body = ErrorEnvelope),
     (status = 422, description = "A field is invalid", body = ErrorEnvelope),
+    (status = 429, description = "Too many registrations from this address; see Retry-After", body = ErrorEnvelope),
 ))]
 #[post("/api/v1/auth/register")]
 pub async fn register(
@@ -203,6 +210,8 @@ pub async fn register(
     ctx: RequestContext,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let address = ctx.source_addr.clone().unwrap_or_default();
+    state.limiter.check(Scope::RegisterByAddress, &address)?;
     let body = body.into_inner();
     let account = NewAccount::parse(
         &body.username,
