@@ -59,7 +59,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ledger_events (seq) {
+        seq -> Int8,
+        entry_id -> Int8,
+        prev_hash -> Bytea,
+        leaf_hash -> Bytea,
+        integrated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    ledger_nodes (level, idx) {
+        level -> Int2,
+        idx -> Int8,
+        hash -> Bytea,
+    }
+}
+
+diesel::table! {
+    ledger_checkpoints (size) {
+        size -> Int8,
+        root -> Bytea,
+        time -> Timestamptz,
+        note -> Text,
+    }
+}
+
 diesel::joinable!(auth_sessions -> users (user_id));
+diesel::joinable!(ledger_events -> ledger_entries (entry_id));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, auth_sessions, refresh_tokens, ledger_entries);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    auth_sessions,
+    refresh_tokens,
+    ledger_entries,
+    ledger_events,
+    ledger_nodes,
+    ledger_checkpoints,
+);
