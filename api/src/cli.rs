@@ -1,5 +1,6 @@
 //! The `careledger` command line: `serve`, `migrate`, `seed --demo`,
-//! `openapi`. Settings come from the environment (see `config`).
+//! `ledger verify`, `openapi`. Settings come from the environment (see
+//! `config`). `ledger verify` exits with status 1 when the ledger is invalid.
 
 use std::process::ExitCode;
 
@@ -15,13 +16,16 @@ commands:
   serve          run the api (and the built SPA) — migrates first
   migrate        apply pending database migrations
   seed --demo    create the demo accounts (refuses a database with real accounts)
+  ledger verify [--key <verifier key>]
+                 re-check every ledger event, the tree and the signed checkpoints
+                 (with the server's key, or a C2SP verifier key given here)
   openapi        print the OpenAPI document
 ";
 
 pub fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("careledger: {e:#}");
             ExitCode::FAILURE
@@ -29,9 +33,17 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(args: &[String]) -> anyhow::Result<()> {
+fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     match words.as_slice() {
+        ["ledger", "verify"] => crate::ledger::verify_cli::run(None),
+        ["ledger", "verify", "--key", key] => crate::ledger::verify_cli::run(Some(key)),
+        other => run_other(other).map(|()| ExitCode::SUCCESS),
+    }
+}
+
+fn run_other(words: &[&str]) -> anyhow::Result<()> {
+    match words {
         ["serve"] => serve(),
         ["migrate"] => {
             let settings = Settings::from_env()?;

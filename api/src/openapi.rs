@@ -24,6 +24,7 @@ use utoipa_actix_web::AppExt;
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Sign-in, sessions and registration"),
         (name = "users", description = "Account administration (admin)"),
+        (name = "ledger", description = "The verifiable audit ledger: events, signed checkpoints, inclusion and consistency proofs, full verification"),
     )
 )]
 pub struct ApiDoc;

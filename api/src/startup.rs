@@ -1,8 +1,9 @@
-//! Building the application: keys, database (migrated), state, routes and the
-//! bound HTTP server. Tests call `Application::build` with port 0 and read
-//! the port it got.
+//! Building the application: keys, database (migrated), state, routes, the
+//! ledger sequencer thread (unless disabled) and the bound HTTP server.
+//! Tests call `Application::build` with port 0 and read the port it got.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::{Server, Service};
 use actix_web::middleware::DefaultHeaders;
@@ -16,6 +17,8 @@ use crate::auth::{self, password, JwtKeys};
 use crate::config::Settings;
 use crate::db::{self, Database};
 use crate::keys::Keys;
+use crate::ledger::sequencer::{self, SequencerConfig, SequencerHandle};
+use crate::ledger::signer::CheckpointSigner;
 use crate::openapi::ApiDoc;
 use crate::rate_limit::RateLimiter;
 use crate::routes::{self, fallback, route_table::RouteTable};
@@ -31,6 +34,8 @@ pub const CONTENT_SECURITY_POLICY: &str =
 pub struct Application {
     port: u16,
     server: Server,
+    /// The ledger sequencer's election thread, when enabled; stops with the app.
+    sequencer: Option<SequencerHandle>,
 }
 
 impl Application {
@@ -49,6 +54,20 @@ impl Application {
         .context("start-up task")??;
         let jwt = JwtKeys::new(keys.jwt_secret.expose(), settings.access_token_ttl_secs);
         let routes = RouteTable::from_spec(&crate::openapi::spec());
+        let ledger_signer = Arc::new(CheckpointSigner::new(&keys, &settings.ledger.origin)?);
+        let sequencer = if settings.ledger.sequencer_enabled {
+            let l = &settings.ledger;
+            let config = SequencerConfig {
+                interval: l.sequencer_interval,
+                batch_size: l.batch_size,
+                checkpoint_every: l.checkpoint_every,
+                checkpoint_interval: l.checkpoint_interval,
+            };
+            let url = settings.database_url.expose().clone();
+            Some(sequencer::spawn(url, ledger_signer.clone(), config)?)
+        } else {
+            None
+        };
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))
             .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
@@ -61,11 +80,16 @@ impl Application {
             settings,
             dummy_password_hash,
             routes,
+            ledger_signer,
         });
         let server = HttpServer::new(move || build_app(state.clone()))
             .listen(listener)?
             .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            sequencer,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -73,7 +97,9 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        drop(self.sequencer);
+        result
     }
 }
 

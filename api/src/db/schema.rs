@@ -61,6 +61,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    ledger_events (seq) {
+        seq -> Int8,
+        entry_id -> Int8,
+        prev_hash -> Bytea,
+        leaf_hash -> Bytea,
+        integrated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    ledger_nodes (level, idx) {
+        level -> Int2,
+        idx -> Int8,
+        hash -> Bytea,
+    }
+}
+
+diesel::table! {
+    ledger_checkpoints (size) {
+        size -> Int8,
+        root -> Bytea,
+        time -> Timestamptz,
+        note -> Text,
+    }
+}
+
+diesel::table! {
     user_totp (user_id) {
         user_id -> Uuid,
         key_id -> Int4,
@@ -82,6 +109,7 @@ diesel::table! {
 }
 
 diesel::joinable!(auth_sessions -> users (user_id));
+diesel::joinable!(ledger_events -> ledger_entries (entry_id));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -89,6 +117,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     auth_sessions,
     refresh_tokens,
     ledger_entries,
+    ledger_events,
+    ledger_nodes,
+    ledger_checkpoints,
     user_totp,
-    recovery_codes
+    recovery_codes,
 );

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod context;
 pub mod fallback;
 pub mod health;
+pub mod ledger;
 pub mod mfa;
 pub mod paging;
 pub mod route_table;
@@ -37,7 +38,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::list_users)
         .service(users::create_user)
         .service(users::get_user)
-        .service(users::update_user);
+        .service(users::update_user)
+        .service(ledger::list_events)
+        .service(ledger::event_proof)
+        .service(ledger::consistency)
+        .service(ledger::get_checkpoint)
+        .service(ledger::sign_checkpoint)
+        .service(ledger::public_key)
+        .service(ledger::verify_ledger);
 }
 
 /// Extractor settings that turn malformed input into the JSON envelope.

@@ -13,8 +13,10 @@
 //! - [`proof`]: inclusion and consistency proof verification.
 //! - [`note`] and [`checkpoint`]: signed checkpoints.
 //! - [`verify`]: the streaming chain verifier.
+//! - [`api`]: HTTP response bodies and their client-side checks.
 
 mod action;
+pub mod api;
 pub mod checkpoint;
 pub mod compact;
 pub mod event;

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::compact::CompactRange;
 use super::event::{leaf_hash_with, Hash, SequencedEvent, GENESIS_PREV_HASH};
+use super::merkle::NodeId;
 
 /// Why verification stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -131,6 +132,18 @@ impl ChainVerifier {
 
     /// Verifies the next event against the chain and its stored leaf hash.
     pub fn push(&mut self, event: &SequencedEvent, stored_leaf_hash: &Hash) -> Result<(), Failure> {
+        self.push_with(event, stored_leaf_hash, |_, _| {})
+    }
+
+    /// [`ChainVerifier::push`], also calling `node` with every perfect tree
+    /// node the event completes (level 0 first), so a caller can compare the
+    /// recomputed tree with stored nodes. Not called when the push fails.
+    pub fn push_with(
+        &mut self,
+        event: &SequencedEvent,
+        stored_leaf_hash: &Hash,
+        node: impl FnMut(NodeId, Hash),
+    ) -> Result<(), Failure> {
         self.check_due()?;
         let seq = self.tree.size();
         let fail = |reason| Err(Failure { seq, reason });
@@ -148,7 +161,7 @@ impl ChainVerifier {
             return fail(FailureReason::ContentAltered);
         }
         self.prev = leaf;
-        self.tree.push(leaf);
+        self.tree.append_with(leaf, node);
         Ok(())
     }
 
