@@ -11,6 +11,8 @@ pub async fn login(username: &str, password: &str) -> Result<UserInfo, ApiError>
     let body = LoginRequest {
         username: username.to_owned(),
         password: password.to_owned(),
+        totp_code: None,
+        recovery_code: None,
     };
     let resp: LoginResponse = post("/api/v1/auth/login", &body).await?;
     client::set_token(Some(resp.access_token));
