@@ -52,6 +52,21 @@ impl Database {
         &self.pool
     }
 
+    /// Whether PostgreSQL answers within `timeout` (readiness probes must
+    /// answer quickly even while the database is down).
+    pub async fn ping(&self, timeout: Duration) -> bool {
+        use diesel::RunQueryDsl;
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get_timeout(timeout).ok()?;
+            diesel::sql_query("SELECT 1").execute(&mut conn).ok()
+        })
+        .await
+        .ok()
+        .flatten()
+        .is_some()
+    }
+
     /// Runs `f` inside one transaction on the blocking pool. Returning
     /// `Err(ApiError::AfterCommit(e))` commits (keeping e.g. a denial's audit
     /// event) and then answers `e`; any other error rolls back.

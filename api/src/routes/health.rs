@@ -1,10 +1,8 @@
 //! Liveness (`/health`) and readiness (`/health/ready`: the database answers).
 
 use actix_web::{get, web, HttpResponse};
-use diesel::RunQueryDsl;
 use shared::health::HealthStatus;
 
-use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Liveness: the process is up and serving.
@@ -23,19 +21,13 @@ pub async fn health() -> HttpResponse {
 ))]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    let ping = state
-        .db
-        .run(|conn| {
-            diesel::sql_query("SELECT 1").execute(conn)?;
-            Ok::<_, ApiError>(())
-        })
-        .await;
-    match ping {
-        Ok(()) => HttpResponse::Ok().json(HealthStatus {
+    if state.db.ping(std::time::Duration::from_secs(1)).await {
+        HttpResponse::Ok().json(HealthStatus {
             status: "ok".into(),
-        }),
-        Err(_) => HttpResponse::ServiceUnavailable().json(HealthStatus {
+        })
+    } else {
+        HttpResponse::ServiceUnavailable().json(HealthStatus {
             status: "unavailable".into(),
-        }),
+        })
     }
 }
