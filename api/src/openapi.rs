@@ -23,6 +23,13 @@ use utoipa_actix_web::AppExt;
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Sign-in, sessions and registration"),
         (name = "users", description = "Account administration (admin)"),
+        (name = "patients", description = "Patient profiles, the patient directory and guardian links"),
+        (name = "clinicians", description = "The clinician directory and clinician profiles"),
+        (name = "records", description = "Clinical records: typed, versioned, sealed at rest"),
+        (name = "consents", description = "Consent grants (FHIR Consent-like)"),
+        (name = "access-requests", description = "Doctors' access requests and the patient's answers"),
+        (name = "emergency", description = "Emergency (break-the-glass) access and its review"),
+        (name = "admin", description = "Oversight: access overview, demographics, sealed records"),
     )
 )]
 pub struct ApiDoc;

@@ -21,7 +21,10 @@ fn every_operation_is_documented() {
         let ops = [&item.get, &item.post, &item.put, &item.patch, &item.delete];
         for op in ops.into_iter().flatten() {
             assert!(op.summary.is_some(), "{path}: operation without a summary");
-            assert!(op.tags.as_ref().is_some_and(|t| !t.is_empty()), "{path}: no tag");
+            assert!(
+                op.tags.as_ref().is_some_and(|t| !t.is_empty()),
+                "{path}: no tag"
+            );
             assert!(!op.responses.responses.is_empty(), "{path}: no responses");
         }
     }
