@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth_lifecycle;
+mod authz_matrix;
 mod hardening_login;
 mod health_and_errors;
 mod login;
