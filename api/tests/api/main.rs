@@ -5,6 +5,10 @@ mod helpers;
 
 mod auth_lifecycle;
 mod health_and_errors;
+mod ledger_endpoints;
+mod ledger_helpers;
+mod ledger_insert_only;
+mod ledger_tamper;
 mod login;
 mod spec_routes;
 mod tokens;
