@@ -5,9 +5,12 @@ mod helpers;
 
 mod auth_lifecycle;
 mod health_and_errors;
+mod ledger_bench;
+mod ledger_concurrency;
 mod ledger_endpoints;
 mod ledger_helpers;
 mod ledger_insert_only;
+mod ledger_kill;
 mod ledger_tamper;
 mod login;
 mod spec_routes;
