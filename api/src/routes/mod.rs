@@ -11,6 +11,7 @@ pub mod consents;
 pub mod context;
 pub mod emergency;
 pub mod fallback;
+pub mod fhir;
 pub mod health;
 pub mod ledger;
 pub mod mfa;
@@ -66,6 +67,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(records::get_record)
         .service(records::amend_record)
         .service(records::record_versions)
+        .service(fhir::export_fhir)
         .service(consents::list_consents)
         .service(consents::grant_consent)
         .service(consents::revoke_consent)

@@ -172,6 +172,7 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Row)> {
             ALL_SIGNED_IN,
         ),
         ("GET", "/api/v1/ledger/verify", "ledger_verify", ADMIN_ONLY),
+        ("GET", "/api/v1/patients/{id}/fhir", "fhir", CLINICAL_READ),
         ("GET", "/api/v1/users", "users", ADMIN_ONLY),
         ("POST", "/api/v1/users", "user_create", ADMIN_CREATES),
         ("GET", "/api/v1/users/{id}", "user_get", ADMIN_ONLY),
@@ -591,6 +592,7 @@ async fn prepare(
             Some(json!({"password": "not-the-password"})),
             None,
         ),
+        "fhir" => (format!("/api/v1/patients/{chart}/fhir"), None, None),
         "ledger_events" => ("/api/v1/ledger/events?limit=5".into(), None, None),
         "ledger_proof" => {
             let seq = chart_event_by(app, chart, app.user_id("dr_smith")).await;

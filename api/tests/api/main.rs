@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth_lifecycle;
 mod authz_matrix;
+mod fhir_export;
 mod hardening_login;
 mod health_and_errors;
 mod ledger_bench;
