@@ -33,3 +33,7 @@ pg-stop:
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+
+# Fuzz the live api from its OpenAPI document (schemathesis), as every role.
+fuzz-api:
+    ./scripts/fuzz-api.sh

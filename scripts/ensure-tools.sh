@@ -16,6 +16,11 @@ done
 command -v cargo >/dev/null || die "cargo is required (install rustup: https://rustup.rs)"
 command -v cc >/dev/null || { log "installing a C compiler (build-essential)"; apt_install build-essential; }
 
+if ! cargo deny --version >/dev/null 2>&1; then
+  log "installing cargo-deny (a few minutes on a cold machine)"
+  cargo install cargo-deny --locked --quiet
+fi
+
 if ! command -v just >/dev/null; then
   log "installing just"
   cargo install just --locked --quiet

@@ -13,12 +13,21 @@
 //! | `CARELEDGER_STATIC_DIR` | `./web/dist` if present | the built SPA |
 //! | `CARELEDGER_POOL_SIZE` | `16` | database connections |
 //! | `CARELEDGER_COOKIE_SECURE` | `true` in production | mark the refresh cookie `Secure` |
+//! | `CARELEDGER_RATE_LIMITS` | `on` | `off` disables per-process rate limits (benchmarks only) |
+//! | `CARELEDGER_REQUIRE_ADMIN_TOTP` | `true` in production | admins must use two-factor sign-in |
 //! | `LOG_FORMAT` | text | `json` for JSON lines |
+//! | `CARELEDGER_LEDGER_ORIGIN` | `careledger.local/ledger` | checkpoint origin and signing key name |
+//! | `CARELEDGER_SEQUENCER` | `on` | `off`: this process never sequences (another process must) |
+//! | `CARELEDGER_SEQUENCER_INTERVAL_MS` | `100` | sequencer poll interval (bounds commit → integration delay) |
+//! | `CARELEDGER_CHECKPOINT_EVERY` | `1000` | sign a checkpoint after this many new events … |
+//! | `CARELEDGER_CHECKPOINT_SECS` | `10` | … or this many seconds after the last one (if events arrived) |
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 
+use crate::rate_limit::RateLimits;
 use crate::secret::Secret;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +52,68 @@ pub struct Settings {
     pub refresh_token_ttl_secs: u64,
     pub cookie_secure: bool,
     pub log_json: bool,
+    pub rate_limits: RateLimits,
+    pub require_admin_totp: bool,
+    pub ledger: LedgerSettings,
+}
+
+/// The ledger's sequencer and checkpoint settings.
+#[derive(Debug, Clone)]
+pub struct LedgerSettings {
+    /// Checkpoint origin line and signed-note key name (no spaces or `+`).
+    pub origin: String,
+    /// Run the sequencer election in this process.
+    pub sequencer_enabled: bool,
+    pub sequencer_interval: Duration,
+    /// Entries integrated per sequencing transaction at most.
+    pub batch_size: usize,
+    pub checkpoint_every: u64,
+    pub checkpoint_interval: Duration,
+}
+
+impl Default for LedgerSettings {
+    fn default() -> Self {
+        Self {
+            origin: "careledger.local/ledger".into(),
+            sequencer_enabled: true,
+            sequencer_interval: Duration::from_millis(100),
+            batch_size: 5000,
+            checkpoint_every: 1000,
+            checkpoint_interval: Duration::from_secs(10),
+        }
+    }
+}
+
+impl LedgerSettings {
+    fn from_env(var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let mut s = Self::default();
+        if let Some(origin) = var("CARELEDGER_LEDGER_ORIGIN") {
+            s.origin = origin;
+        }
+        s.sequencer_enabled = match var("CARELEDGER_SEQUENCER").as_deref() {
+            None | Some("on") | Some("true") | Some("1") => true,
+            Some("off") | Some("false") | Some("0") => false,
+            Some(other) => bail!("CARELEDGER_SEQUENCER must be on or off, not {other:?}"),
+        };
+        let number = |name: &str| -> anyhow::Result<Option<u64>> {
+            var(name)
+                .map(|v| {
+                    v.parse::<u64>()
+                        .with_context(|| format!("{name} must be a number"))
+                })
+                .transpose()
+        };
+        if let Some(ms) = number("CARELEDGER_SEQUENCER_INTERVAL_MS")? {
+            s.sequencer_interval = Duration::from_millis(ms.max(1));
+        }
+        if let Some(n) = number("CARELEDGER_CHECKPOINT_EVERY")? {
+            s.checkpoint_every = n.max(1);
+        }
+        if let Some(secs) = number("CARELEDGER_CHECKPOINT_SECS")? {
+            s.checkpoint_interval = Duration::from_secs(secs);
+        }
+        Ok(s)
+    }
 }
 
 impl Settings {
@@ -80,6 +151,20 @@ impl Settings {
         settings.static_dir = static_dir;
         settings.cookie_secure = cookie_secure;
         settings.log_json = var("LOG_FORMAT").as_deref() == Some("json");
+        settings.require_admin_totp = match var("CARELEDGER_REQUIRE_ADMIN_TOTP").as_deref() {
+            Some("true") | Some("1") => true,
+            Some("false") | Some("0") => false,
+            Some(other) => {
+                bail!("CARELEDGER_REQUIRE_ADMIN_TOTP must be true or false, not {other:?}")
+            }
+            None => environment == Environment::Production,
+        };
+        settings.rate_limits = match var("CARELEDGER_RATE_LIMITS").as_deref() {
+            None | Some("on") => RateLimits::default(),
+            Some("off") => RateLimits::unlimited(),
+            Some(other) => bail!("CARELEDGER_RATE_LIMITS must be on or off, not {other:?}"),
+        };
+        settings.ledger = LedgerSettings::from_env(&var)?;
         if let Some(f) = var("CARELEDGER_JWT_KEY_FILE") {
             settings.jwt_key_file = f.into();
         }
@@ -114,6 +199,9 @@ impl Settings {
             refresh_token_ttl_secs: 12 * 60 * 60,
             cookie_secure: false,
             log_json: false,
+            rate_limits: RateLimits::default(),
+            require_admin_totp: environment == Environment::Production,
+            ledger: LedgerSettings::default(),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod keys;
 pub mod ledger;
 pub mod openapi;
+pub mod rate_limit;
 pub mod routes;
 pub mod secret;
 pub mod seed;

@@ -3,8 +3,9 @@
 //! info, tags and the bearer security scheme.
 
 use actix_web::App;
+use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
@@ -30,6 +31,7 @@ use utoipa_actix_web::AppExt;
         (name = "access-requests", description = "Doctors' access requests and the patient's answers"),
         (name = "emergency", description = "Emergency (break-the-glass) access and its review"),
         (name = "admin", description = "Oversight: access overview, demographics, sealed records"),
+        (name = "ledger", description = "The verifiable audit ledger: events, signed checkpoints, inclusion and consistency proofs, full verification"),
     )
 )]
 pub struct ApiDoc;
@@ -58,7 +60,60 @@ pub fn spec() -> OpenApiDoc {
         .openapi(ApiDoc::openapi())
         .configure(crate::routes::configure)
         .split_for_parts();
+    with_common_responses(spec)
+}
+
+/// Adds the answers any operation can give, so each handler documents only
+/// its own: 400 (malformed path, query or body), 413/415 for operations with
+/// a body, 401 for authenticated ones, 503 when the database is unreachable.
+pub fn with_common_responses(mut spec: OpenApiDoc) -> OpenApiDoc {
+    for item in spec.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in ops.into_iter().flatten() {
+            add_common(op);
+        }
+    }
     spec
+}
+
+fn add_common(op: &mut Operation) {
+    let has_body = op.request_body.is_some();
+    let authenticated = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    let mut common = vec![
+        ("400", "Malformed path, query string or body"),
+        ("503", "The database is unavailable; try again"),
+    ];
+    if has_body {
+        common.push(("413", "Request body larger than 64 KiB"));
+        common.push(("415", "Request body is not application/json"));
+    }
+    if authenticated {
+        common.push(("401", "Missing, expired or revoked access token"));
+    }
+    for (status, description) in common {
+        op.responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| error_response(description).into());
+    }
+}
+
+fn error_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+                .build(),
+        )
+        .build()
 }
 
 /// The document as committed in `openapi/openapi.json`.

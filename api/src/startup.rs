@@ -1,8 +1,9 @@
-//! Building the application: keys, database (migrated), state, routes and the
-//! bound HTTP server. Tests call `Application::build` with port 0 and read
-//! the port it got.
+//! Building the application: keys, database (migrated), state, routes, the
+//! ledger sequencer thread (unless disabled) and the bound HTTP server.
+//! Tests call `Application::build` with port 0 and read the port it got.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::{Server, Service};
 use actix_web::middleware::DefaultHeaders;
@@ -12,18 +13,30 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::{password, JwtKeys};
+use crate::auth::{self, password, JwtKeys};
 use crate::config::Settings;
 use crate::crypto::Sealer;
 use crate::db::{self, Database};
 use crate::keys::Keys;
+use crate::ledger::sequencer::{self, SequencerConfig, SequencerHandle};
+use crate::ledger::signer::CheckpointSigner;
 use crate::openapi::ApiDoc;
+use crate::rate_limit::RateLimiter;
 use crate::routes::{self, fallback, route_table::RouteTable};
 use crate::state::AppState;
+
+/// Only the app's own scripts and wasm run; inline styles are allowed for
+/// Swagger UI and SVG charts (they cannot execute code).
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+     object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 pub struct Application {
     port: u16,
     server: Server,
+    /// The ledger sequencer's election thread, when enabled; stops with the app.
+    sequencer: Option<SequencerHandle>,
 }
 
 impl Application {
@@ -46,10 +59,26 @@ impl Application {
         .context("start-up task")??;
         let jwt = JwtKeys::new(keys.jwt_secret.expose(), settings.access_token_ttl_secs);
         let routes = RouteTable::from_spec(&crate::openapi::spec());
+        let ledger_signer = Arc::new(CheckpointSigner::new(&keys, &settings.ledger.origin)?);
+        let sequencer = if settings.ledger.sequencer_enabled {
+            let l = &settings.ledger;
+            let config = SequencerConfig {
+                interval: l.sequencer_interval,
+                batch_size: l.batch_size,
+                checkpoint_every: l.checkpoint_every,
+                checkpoint_interval: l.checkpoint_interval,
+            };
+            let url = settings.database_url.expose().clone();
+            Some(sequencer::spawn(url, ledger_signer.clone(), config)?)
+        } else {
+            None
+        };
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))
             .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
+        let limiter = RateLimiter::new(settings.rate_limits);
         let state = web::Data::new(AppState {
+            limiter,
             db: database,
             jwt,
             keys,
@@ -57,11 +86,16 @@ impl Application {
             settings,
             dummy_password_hash,
             routes,
+            ledger_signer,
         });
         let server = HttpServer::new(move || build_app(state.clone()))
             .listen(listener)?
             .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            sequencer,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -69,7 +103,9 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        drop(self.sequencer);
+        result
     }
 }
 
@@ -86,36 +122,42 @@ pub fn build_app(
         InitError = (),
     >,
 > {
-    App::new()
+    let (app, spec) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .app_data(state)
         .configure(routes::configure)
-        .openapi_service(|api| SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
-        .into_app()
-        .configure(routes::extractor_config)
-        .default_service(web::to(fallback::not_matched))
-        .wrap(
-            DefaultHeaders::new()
-                .add(("X-Content-Type-Options", "nosniff"))
-                .add(("X-Frame-Options", "DENY"))
-                .add(("Referrer-Policy", "no-referrer")),
-        )
-        .wrap_fn(|req, srv| {
-            let method = req.method().clone();
-            let path = req.path().to_owned();
-            let started = std::time::Instant::now();
-            let fut = srv.call(req);
-            async move {
-                let res = fut.await?;
-                tracing::info!(
-                    %method,
-                    %path,
-                    status = res.status().as_u16(),
-                    elapsed_ms = started.elapsed().as_millis() as u64,
-                    "request"
-                );
-                Ok(res)
-            }
-        })
+        .split_for_parts();
+    app.service(SwaggerUi::new("/docs/{_:.*}").url(
+        "/api-docs/openapi.json",
+        crate::openapi::with_common_responses(spec),
+    ))
+    .configure(routes::extractor_config)
+    .default_service(web::to(fallback::not_matched))
+    .wrap(actix_web::middleware::from_fn(
+        auth::extractor::authenticate_request,
+    ))
+    .wrap(
+        DefaultHeaders::new()
+            .add(("X-Content-Type-Options", "nosniff"))
+            .add(("X-Frame-Options", "DENY"))
+            .add(("Referrer-Policy", "no-referrer")),
+    )
+    .wrap_fn(|req, srv| {
+        let method = req.method().clone();
+        let path = req.path().to_owned();
+        let started = std::time::Instant::now();
+        let fut = srv.call(req);
+        async move {
+            let res = fut.await?;
+            tracing::info!(
+                %method,
+                %path,
+                status = res.status().as_u16(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "request"
+            );
+            Ok(res)
+        }
+    })
 }

@@ -130,6 +130,13 @@ impl InputError {
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// The current 6-digit code from the authenticator app, for accounts
+    /// with two-factor sign-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_code: Option<String>,
+    /// A one-time recovery code, instead of `totp_code`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_code: Option<String>,
 }
 
 impl std::fmt::Debug for LoginRequest {
@@ -137,7 +144,7 @@ impl std::fmt::Debug for LoginRequest {
         f.debug_struct("LoginRequest")
             .field("username", &self.username)
             .field("password", &"[redacted]")
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -237,6 +244,8 @@ mod tests {
         let req = LoginRequest {
             username: "a".into(),
             password: "hunter2hunter2".into(),
+            totp_code: None,
+            recovery_code: None,
         };
         assert!(!format!("{req:?}").contains("hunter2"));
     }

@@ -11,6 +11,8 @@ pub enum ErrorCode {
     BadRequest,
     Validation,
     Unauthorized,
+    /// The password was right; the account's second factor is needed too.
+    MfaRequired,
     Forbidden,
     NotFound,
     MethodNotAllowed,

@@ -11,6 +11,7 @@ pub mod error;
 pub mod health;
 pub mod ids;
 pub mod ledger;
+pub mod mfa;
 pub mod patients;
 pub mod records;
 pub mod role;

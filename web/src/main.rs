@@ -1,8 +1,5 @@
-//! The CareLedger single-page app (Yew, client-side rendered). Built for
-//! wasm32 and served by the api on the same origin.
-
-mod app;
+//! Entry point of the wasm binary: mounts the app (see the `web` library).
 
 fn main() {
-    yew::Renderer::<app::App>::new().render();
+    web::run();
 }

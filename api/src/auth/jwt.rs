@@ -21,6 +21,9 @@ pub struct Claims {
     /// The sign-in session (refresh family) this token belongs to.
     pub sid: Uuid,
     pub jti: Uuid,
+    /// The session passed a second factor at sign-in.
+    #[serde(default)]
+    pub mfa: bool,
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
@@ -57,13 +60,20 @@ impl JwtKeys {
         self.ttl_secs
     }
 
-    pub fn issue(&self, user: UserId, role: Role, session: Uuid) -> Result<String, ApiError> {
+    pub fn issue(
+        &self,
+        user: UserId,
+        role: Role,
+        session: Uuid,
+        mfa: bool,
+    ) -> Result<String, ApiError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user.0,
             role,
             sid: session,
             jti: Uuid::new_v4(),
+            mfa,
             iat: now,
             nbf: now,
             exp: now + self.ttl_secs as i64,
@@ -96,7 +106,7 @@ mod tests {
         let k = keys();
         let user = UserId(Uuid::new_v4());
         let sid = Uuid::new_v4();
-        let token = k.issue(user, Role::Doctor, sid).unwrap_or_default();
+        let token = k.issue(user, Role::Doctor, sid, false).unwrap_or_default();
         let claims = k.verify(&token).ok();
         assert_eq!(claims.as_ref().map(|c| c.sub), Some(user.0));
         assert_eq!(claims.map(|c| c.sid), Some(sid));
@@ -106,7 +116,7 @@ mod tests {
     fn token_from_another_key_is_rejected() {
         let other = JwtKeys::new(&[8u8; 32], 900);
         let token = other
-            .issue(UserId(Uuid::new_v4()), Role::Admin, Uuid::new_v4())
+            .issue(UserId(Uuid::new_v4()), Role::Admin, Uuid::new_v4(), false)
             .unwrap_or_default();
         assert!(keys().verify(&token).is_err());
     }

@@ -10,9 +10,11 @@ use diesel::prelude::*;
 use shared::ledger::Action;
 use shared::{Role, UserId};
 
+use crate::auth::mfa::{self, MfaCheck};
 use crate::auth::{password, sessions};
 use crate::db::schema::users as user_rows;
 use crate::error::ApiError;
+use crate::keys::SealKey;
 use crate::ledger::{self, NewEvent};
 use crate::routes::context::RequestContext;
 use crate::users::{self, UserRow};
@@ -26,22 +28,33 @@ pub struct SignedIn {
     pub user: UserRow,
     pub role: Role,
     pub session: sessions::NewSession,
+    /// A second factor was checked.
+    pub mfa: bool,
+}
+
+/// What the caller presented.
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+    pub totp_code: Option<String>,
+    pub recovery_code: Option<String>,
 }
 
 /// Runs inside one transaction. Failures are returned as `AfterCommit` so the
-/// failure counter and the `login_failed` event are kept.
+/// failure counter and the `login_failed` event are kept. A wrong second
+/// factor counts toward the lockout like a wrong password.
 pub fn sign_in(
     conn: &mut PgConnection,
-    username: &str,
-    password_attempt: &str,
+    creds: &Credentials,
+    seal_ring: &[SealKey],
     dummy_hash: &str,
     session_ttl_secs: u64,
     ctx: &RequestContext,
 ) -> Result<SignedIn, ApiError> {
-    let normalised = username.trim().to_ascii_lowercase();
+    let normalised = creds.username.trim().to_ascii_lowercase();
     let invalid = || ApiError::Unauthorized(INVALID_CREDENTIALS).after_commit();
     let Some(user) = users::find_by_username_for_update(conn, &normalised)? else {
-        password::verify(dummy_hash, password_attempt)?;
+        password::verify(dummy_hash, &creds.password)?;
         ledger::record(conn, &NewEvent::new(Action::LoginFailed, ctx).denied())?;
         return Err(invalid());
     };
@@ -57,22 +70,29 @@ pub fn sign_in(
         }
         .after_commit());
     }
-    let matches = password::verify(&user.password_hash, password_attempt)?;
-    if !matches || user.disabled {
-        let failures = user.failed_logins + 1;
-        let (failures, locked_until) = if failures >= MAX_FAILED_ATTEMPTS {
-            (0, Some(now + Duration::minutes(LOCKOUT_MINUTES)))
-        } else {
-            (failures, None::<DateTime<Utc>>)
-        };
-        diesel::update(user_rows::table.find(user.id))
-            .set((
-                user_rows::failed_logins.eq(failures),
-                user_rows::locked_until.eq(locked_until),
-            ))
-            .execute(conn)?;
-        ledger::record(conn, &failed_event)?;
-        return Err(invalid());
+    let matches = password::verify(&user.password_hash, &creds.password)?;
+    let second_factor = if matches && !user.disabled {
+        mfa::check_at_login(
+            conn,
+            seal_ring,
+            user.id,
+            creds.totp_code.as_deref(),
+            creds.recovery_code.as_deref(),
+        )?
+    } else {
+        MfaCheck::Failed
+    };
+    match second_factor {
+        MfaCheck::Failed => {
+            count_failure(conn, &user, now)?;
+            ledger::record(conn, &failed_event)?;
+            return Err(invalid());
+        }
+        MfaCheck::Required => {
+            ledger::record(conn, &failed_event)?;
+            return Err(ApiError::MfaRequired.after_commit());
+        }
+        MfaCheck::NotEnrolled | MfaCheck::Passed => {}
     }
     diesel::update(user_rows::table.find(user.id))
         .set((
@@ -80,7 +100,8 @@ pub fn sign_in(
             user_rows::locked_until.eq(None::<DateTime<Utc>>),
         ))
         .execute(conn)?;
-    let session = sessions::create(conn, user.id, session_ttl_secs)?;
+    let passed_mfa = second_factor == MfaCheck::Passed;
+    let session = sessions::create(conn, user.id, session_ttl_secs, passed_mfa)?;
     ledger::record(
         conn,
         &NewEvent::new(Action::Login, ctx).actor(UserId(user.id), role),
@@ -89,7 +110,29 @@ pub fn sign_in(
         user,
         role,
         session,
+        mfa: passed_mfa,
     })
+}
+
+/// One more failure; the fifth locks the account.
+fn count_failure(
+    conn: &mut PgConnection,
+    user: &UserRow,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let failures = user.failed_logins + 1;
+    let (failures, locked_until) = if failures >= MAX_FAILED_ATTEMPTS {
+        (0, Some(now + Duration::minutes(LOCKOUT_MINUTES)))
+    } else {
+        (failures, None::<DateTime<Utc>>)
+    };
+    diesel::update(user_rows::table.find(user.id))
+        .set((
+            user_rows::failed_logins.eq(failures),
+            user_rows::locked_until.eq(locked_until),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 fn retry_after(until: DateTime<Utc>, now: DateTime<Utc>) -> u64 {

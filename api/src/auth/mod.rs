@@ -5,8 +5,10 @@
 pub mod extractor;
 pub mod jwt;
 pub mod login;
+pub mod mfa;
 pub mod password;
 pub mod sessions;
+pub mod totp;
 
-pub use extractor::AuthUser;
+pub use extractor::{AuthUser, AuthUserPendingMfa};
 pub use jwt::JwtKeys;

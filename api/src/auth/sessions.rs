@@ -44,6 +44,7 @@ pub enum Rotation {
     Rotated {
         user_id: Uuid,
         session_id: Uuid,
+        mfa: bool,
         refresh_token: String,
     },
     /// A spent token was presented again; its session is now revoked.
@@ -82,12 +83,14 @@ pub fn create(
     conn: &mut PgConnection,
     user_id: Uuid,
     ttl_secs: u64,
+    mfa: bool,
 ) -> Result<NewSession, ApiError> {
     let session_id = Uuid::new_v4();
     diesel::insert_into(auth_sessions::table)
         .values((
             auth_sessions::id.eq(session_id),
             auth_sessions::user_id.eq(user_id),
+            auth_sessions::mfa.eq(mfa),
             auth_sessions::expires_at.eq(Utc::now() + Duration::seconds(ttl_secs as i64)),
         ))
         .execute(conn)?;
@@ -112,6 +115,7 @@ pub fn rotate(
             auth_sessions::id,
             auth_sessions::user_id,
             auth_sessions::revoked_at,
+            auth_sessions::mfa,
         ))
         .for_update()
         .first::<(
@@ -120,9 +124,10 @@ pub fn rotate(
             Uuid,
             Uuid,
             Option<chrono::DateTime<Utc>>,
+            bool,
         )>(conn)
         .optional()?;
-    let Some((used_at, expires_at, session_id, user_id, revoked_at)) = found else {
+    let Some((used_at, expires_at, session_id, user_id, revoked_at, mfa)) = found else {
         return Ok(Rotation::Invalid);
     };
     if revoked_at.is_some() {
@@ -145,6 +150,7 @@ pub fn rotate(
     Ok(Rotation::Rotated {
         user_id,
         session_id,
+        mfa,
         refresh_token,
     })
 }

@@ -26,6 +26,7 @@ diesel::table! {
         expires_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
         revoked_reason -> Nullable<Text>,
+        mfa -> Bool,
     }
 }
 
@@ -56,6 +57,54 @@ diesel::table! {
         source_addr -> Nullable<Text>,
         content_digest -> Nullable<Bytea>,
         prior_digest -> Nullable<Bytea>,
+    }
+}
+
+diesel::table! {
+    ledger_events (seq) {
+        seq -> Int8,
+        entry_id -> Int8,
+        prev_hash -> Bytea,
+        leaf_hash -> Bytea,
+        integrated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    ledger_nodes (level, idx) {
+        level -> Int2,
+        idx -> Int8,
+        hash -> Bytea,
+    }
+}
+
+diesel::table! {
+    ledger_checkpoints (size) {
+        size -> Int8,
+        root -> Bytea,
+        time -> Timestamptz,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    user_totp (user_id) {
+        user_id -> Uuid,
+        key_id -> Int4,
+        nonce -> Bytea,
+        secret_sealed -> Bytea,
+        confirmed_at -> Nullable<Timestamptz>,
+        last_used_step -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    recovery_codes (code_hash) {
+        code_hash -> Bytea,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -180,6 +229,7 @@ diesel::table! {
 }
 
 diesel::joinable!(auth_sessions -> users (user_id));
+diesel::joinable!(ledger_events -> ledger_entries (entry_id));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
 diesel::joinable!(clinicians -> users (user_id));
 diesel::joinable!(records -> patients (patient_id));
@@ -194,6 +244,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     auth_sessions,
     refresh_tokens,
     ledger_entries,
+    ledger_events,
+    ledger_nodes,
+    ledger_checkpoints,
+    user_totp,
+    recovery_codes,
     patients,
     clinicians,
     records,

@@ -3,6 +3,19 @@
 //!
 //! This module owns the `ledger_entries` table and must never store clinical
 //! text or secrets: only ids, enums, request metadata and SHA-256 digests.
+//!
+//! Submodules: [`sequencer`] integrates entries into the chain and tree and
+//! signs checkpoints; [`signer`] signs them; [`store`] reads stored rows;
+//! [`proofs`] serves inclusion/consistency proofs; [`log`] lists events;
+//! [`verify`] re-checks the whole ledger.
+
+pub mod log;
+pub mod proofs;
+pub mod sequencer;
+pub mod signer;
+pub mod store;
+pub mod verify;
+pub mod verify_cli;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::pg::PgConnection;

@@ -8,12 +8,13 @@ use shared::auth::{
 use shared::ledger::Action;
 use shared::{ErrorEnvelope, Role, UserId};
 
-use crate::auth::login::{self as sign_in, INVALID_CREDENTIALS};
+use crate::auth::login::{self as sign_in, Credentials, INVALID_CREDENTIALS};
 use crate::auth::sessions::{self, RevokeReason, Rotation};
-use crate::auth::{password, AuthUser};
+use crate::auth::{password, AuthUser, AuthUserPendingMfa};
 use crate::clinical::patients;
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
+use crate::rate_limit::Scope;
 use crate::routes::context::RequestContext;
 use crate::state::AppState;
 use crate::users::{self, NewAccount};
@@ -43,9 +44,10 @@ fn token_response(
     state: &AppState,
     user: UserInfo,
     session_id: uuid::Uuid,
+    mfa: bool,
     refresh_token: &str,
 ) -> Result<HttpResponse, ApiError> {
-    let access_token = state.jwt.issue(user.id, user.role, session_id)?;
+    let access_token = state.jwt.issue(user.id, user.role, session_id, mfa)?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .cookie(refresh_cookie(state, refresh_token))
@@ -65,8 +67,8 @@ fn token_response(
 #[utoipa::path(tag = "auth", request_body = LoginRequest, responses(
     (status = 200, description = "Signed in", body = LoginResponse),
     (status = 400, description = "Malformed body", body = ErrorEnvelope),
-    (status = 401, description = "Invalid username or password", body = ErrorEnvelope),
-    (status = 429, description = "Account locked; see Retry-After", body = ErrorEnvelope),
+    (status = 401, description = "Invalid username, password or second factor; or `mfa_required`: send `totp_code` or `recovery_code` too", body = ErrorEnvelope),
+    (status = 429, description = "Account locked or too many attempts; see Retry-After", body = ErrorEnvelope),
 ))]
 #[post("/api/v1/auth/login")]
 pub async fn login(
@@ -74,20 +76,45 @@ pub async fn login(
     ctx: RequestContext,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let LoginRequest { username, password } = body.into_inner();
+    let LoginRequest {
+        username,
+        password,
+        totp_code,
+        recovery_code,
+    } = body.into_inner();
     if username.len() > 256 || password.len() > 1024 {
         return Err(ApiError::Unauthorized(INVALID_CREDENTIALS));
     }
-    let dummy = state.dummy_password_hash.clone();
-    let ttl = state.settings.refresh_token_ttl_secs;
+    let address = ctx.source_addr.clone().unwrap_or_default();
+    state.limiter.check(Scope::LoginByAddress, &address)?;
+    state
+        .limiter
+        .check(Scope::LoginByAccount, &username.trim().to_ascii_lowercase())?;
+    let creds = Credentials {
+        username,
+        password,
+        totp_code,
+        recovery_code,
+    };
+    let st = state.clone();
     let signed_in = state
         .db
-        .run(move |conn| sign_in::sign_in(conn, &username, &password, &dummy, ttl, &ctx))
+        .run(move |conn| {
+            sign_in::sign_in(
+                conn,
+                &creds,
+                &st.keys.seal_ring,
+                &st.dummy_password_hash,
+                st.settings.refresh_token_ttl_secs,
+                &ctx,
+            )
+        })
         .await?;
     token_response(
         &state,
         signed_in.user.info()?,
         signed_in.session.session_id,
+        signed_in.mfa,
         &signed_in.session.refresh_token,
     )
 }
@@ -111,12 +138,13 @@ pub async fn refresh(
         .filter(|v| !v.is_empty() && v.len() <= 128)
         .ok_or(ApiError::Unauthorized("missing or invalid refresh token"))?;
     let ttl = state.settings.refresh_token_ttl_secs;
-    let (user, session_id, token) = state
+    let (user, session_id, mfa, token) = state
         .db
         .run(move |conn| match sessions::rotate(conn, &presented, ttl)? {
             Rotation::Rotated {
                 user_id,
                 session_id,
+                mfa,
                 refresh_token,
             } => {
                 let user = users::find_by_id(conn, user_id)?
@@ -127,7 +155,7 @@ pub async fn refresh(
                     conn,
                     &NewEvent::new(Action::TokenRefreshed, &ctx).actor(UserId(user.id), role),
                 )?;
-                Ok((user.info()?, session_id, refresh_token))
+                Ok((user.info()?, session_id, mfa, refresh_token))
             }
             Rotation::ReuseDetected {
                 user_id,
@@ -144,7 +172,7 @@ pub async fn refresh(
             Rotation::Invalid => Err(ApiError::Unauthorized("missing or invalid refresh token")),
         })
         .await?;
-    token_response(&state, user, session_id, &token)
+    token_response(&state, user, session_id, mfa, &token)
 }
 
 /// Sign out: revokes this session (its access and refresh tokens stop working).
@@ -156,8 +184,9 @@ pub async fn refresh(
 pub async fn logout(
     state: web::Data<AppState>,
     ctx: RequestContext,
-    user: AuthUser,
+    user: AuthUserPendingMfa,
 ) -> Result<HttpResponse, ApiError> {
+    let user = user.0;
     state
         .db
         .run(move |conn| {
@@ -181,11 +210,11 @@ pub async fn logout(
 #[get("/api/v1/auth/me")]
 pub async fn me(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: AuthUserPendingMfa,
 ) -> Result<web::Json<UserInfo>, ApiError> {
     let row = state
         .db
-        .run(move |conn| users::find_by_id(conn, user.id.0))
+        .run(move |conn| users::find_by_id(conn, user.0.id.0))
         .await?
         .ok_or(ApiError::Unauthorized("missing or invalid access token"))?;
     Ok(web::Json(row.info()?))
@@ -198,6 +227,7 @@ pub async fn me(
     (status = 400, description = "Malformed body", body = ErrorEnvelope),
     (status = 409, description = "Username taken", body = ErrorEnvelope),
     (status = 422, description = "A field is invalid", body = ErrorEnvelope),
+    (status = 429, description = "Too many registrations from this address; see Retry-After", body = ErrorEnvelope),
 ))]
 #[post("/api/v1/auth/register")]
 pub async fn register(
@@ -205,6 +235,8 @@ pub async fn register(
     ctx: RequestContext,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let address = ctx.source_addr.clone().unwrap_or_default();
+    state.limiter.check(Scope::RegisterByAddress, &address)?;
     let body = body.into_inner();
     let account = NewAccount::parse(
         &body.username,

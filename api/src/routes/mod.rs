@@ -12,6 +12,8 @@ pub mod context;
 pub mod emergency;
 pub mod fallback;
 pub mod health;
+pub mod ledger;
+pub mod mfa;
 pub mod paging;
 pub mod patients;
 pub mod records;
@@ -36,6 +38,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(auth::me)
         .service(auth::register)
         .service(auth::change_password)
+        .service(mfa::totp_status)
+        .service(mfa::totp_enroll)
+        .service(mfa::totp_confirm)
+        .service(mfa::totp_disable)
         .service(users::list_users)
         .service(users::create_user)
         .service(users::get_user)
@@ -65,7 +71,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(emergency::review_emergency)
         .service(admin::access_overview)
         .service(admin::demographics)
-        .service(admin::sealed_record);
+        .service(admin::sealed_record)
+        .service(ledger::list_events)
+        .service(ledger::event_proof)
+        .service(ledger::consistency)
+        .service(ledger::get_checkpoint)
+        .service(ledger::sign_checkpoint)
+        .service(ledger::public_key)
+        .service(ledger::verify_ledger);
 }
 
 /// Extractor settings that turn malformed input into the JSON envelope.

@@ -1,5 +1,5 @@
 //! Refresh rotation, reuse detection, logout, me, registration.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -5,8 +5,11 @@ mod helpers;
 
 mod auth_lifecycle;
 mod authz_matrix;
+mod hardening_login;
 mod health_and_errors;
 mod login;
 mod spec_routes;
+mod token_catalogue;
 mod tokens;
+mod two_factor;
 mod users_admin;

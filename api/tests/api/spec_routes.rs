@@ -1,7 +1,7 @@
 //! Every operation in the spec is served (no phantom endpoints), and
 //! anything outside it is answered by the fallback (no hidden ones: routes
 //! are registered through utoipa-actix-web, which adds them to the spec).
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;

@@ -1,0 +1,138 @@
+//! Reading the log: who may see which events ([`LogScope`]) and the filtered,
+//! paged listing behind `GET /api/v1/ledger/events`.
+//!
+//! Only sequenced events are listed (they have a `seq` and can be proven);
+//! an action's event appears once the sequencer has integrated it, normally
+//! within a fraction of a second. Order is `seq` descending (newest first),
+//! which is stable under paging while new events arrive only at the top.
+//! The scope is the one access rule for reading the log and its proofs:
+//! admins see everything; everyone else sees the events they performed and,
+//! through `patient_ids`, events about the listed patients.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz};
+use shared::ledger::api::LedgerEventItem;
+use shared::ledger::{Action, EventBody};
+use shared::Role;
+use uuid::Uuid;
+
+use super::store::{self, EventRow};
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+
+/// Which events a caller may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogScope {
+    /// Every event (admins).
+    All,
+    /// Events this user performed, and events about these patients.
+    Limited {
+        actor_id: Uuid,
+        patient_ids: Vec<Uuid>,
+    },
+}
+
+impl LogScope {
+    /// The scope for a signed-in user. Patients and guardians will add the
+    /// charts they hold (their own and their dependants') to `patient_ids`.
+    pub fn for_user(user: &AuthUser) -> Self {
+        match user.role {
+            Role::Admin => LogScope::All,
+            _ => LogScope::Limited {
+                actor_id: user.id.0,
+                patient_ids: Vec::new(),
+            },
+        }
+    }
+
+    pub fn allows(&self, event: &EventBody) -> bool {
+        match self {
+            LogScope::All => true,
+            LogScope::Limited {
+                actor_id,
+                patient_ids,
+            } => {
+                event.actor_id == Some(*actor_id)
+                    || event.patient_id.is_some_and(|p| patient_ids.contains(&p))
+            }
+        }
+    }
+}
+
+/// Filters of the listing; every one optional.
+#[derive(Debug, Clone, Default)]
+pub struct LogFilter {
+    pub patient_id: Option<Uuid>,
+    pub actor_id: Option<Uuid>,
+    pub action: Option<Action>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+const WHERE: &str = " WHERE ($1 OR x.actor_id = $2 OR x.patient_id = ANY($3)) \
+    AND ($4::uuid IS NULL OR x.patient_id = $4) \
+    AND ($5::uuid IS NULL OR x.actor_id = $5) \
+    AND ($6::text IS NULL OR x.action = $6) \
+    AND ($7::timestamptz IS NULL OR x.time >= $7) \
+    AND ($8::timestamptz IS NULL OR x.time < $8)";
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+}
+
+/// One page of visible events matching `filter`, newest first, and the total.
+pub fn list(
+    conn: &mut PgConnection,
+    scope: &LogScope,
+    filter: &LogFilter,
+) -> Result<(Vec<LedgerEventItem>, i64), ApiError> {
+    let (all, actor, patients) = match scope {
+        LogScope::All => (true, None, Vec::new()),
+        LogScope::Limited {
+            actor_id,
+            patient_ids,
+        } => (false, Some(*actor_id), patient_ids.clone()),
+    };
+    let action = filter.action.map(Action::as_str);
+    macro_rules! bound {
+        ($q:expr) => {
+            $q.bind::<Bool, _>(all)
+                .bind::<Nullable<diesel::sql_types::Uuid>, _>(actor)
+                .bind::<Array<diesel::sql_types::Uuid>, _>(&patients)
+                .bind::<Nullable<diesel::sql_types::Uuid>, _>(filter.patient_id)
+                .bind::<Nullable<diesel::sql_types::Uuid>, _>(filter.actor_id)
+                .bind::<Nullable<Text>, _>(action)
+                .bind::<Nullable<Timestamptz>, _>(filter.from)
+                .bind::<Nullable<Timestamptz>, _>(filter.to)
+        };
+    }
+    let rows = bound!(diesel::sql_query(format!(
+        "{}{WHERE} ORDER BY e.seq DESC LIMIT $9 OFFSET $10",
+        store::event_select()
+    )))
+    .bind::<BigInt, _>(filter.limit)
+    .bind::<BigInt, _>(filter.offset)
+    .load::<EventRow>(conn)?;
+    let total = bound!(diesel::sql_query(format!(
+        "SELECT count(*) AS count FROM ledger_events e \
+         JOIN ledger_entries x ON x.id = e.entry_id{WHERE}"
+    )))
+    .get_result::<Count>(conn)?
+    .count;
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            row.into_event()
+                .map(|(event, leaf_hash)| LedgerEventItem { event, leaf_hash })
+                .ok_or_else(|| {
+                    ApiError::internal("ledger listing", "stored event cannot be decoded")
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((items, total))
+}

@@ -1,0 +1,401 @@
+//! The sequencer: turns committed `ledger_entries` into the hash chain and
+//! Merkle tree, in batches, and signs checkpoints.
+//!
+//! # Why a sequencer
+//! Requests insert their entry in their own transaction (so an action and
+//! its event commit together, and PostgreSQL group-commits concurrent
+//! requests); no request ever waits on a chain head. Exactly one sequencer
+//! per database integrates entries afterwards.
+//!
+//! # Election
+//! Every api process runs [`spawn`]; a thread with its own connection tries
+//! `pg_try_advisory_lock` (a session lock, scoped to the database) every
+//! interval. The holder leads and does all its work on that same
+//! connection, so losing the connection loses the lock and the leadership
+//! together: there is no moment at which two processes both believe they
+//! lead with a live lock. Even so, `ledger_events.seq` is the primary key
+//! and `entry_id` is unique, so a stale leader's batch fails instead of
+//! forking; after any error the leader drops its connection (releasing the
+//! lock) and re-elects, reloading its state from the database.
+//!
+//! # Which entries, in which order
+//! A batch takes entries whose `txid < pg_snapshot_xmin(pg_current_snapshot())`
+//! — every transaction older than that has ended, and any transaction that
+//! writes later gets a larger xid — ordered by `(txid, id)` after the last
+//! integrated entry. So an entry can never appear before an integrated one
+//! later, and no entry is skipped. The batch assigns contiguous `seq`,
+//! `prev_hash` and the leaf hash (`shared::ledger`), stores the event rows,
+//! every perfect tree node the leaves complete, and a signed checkpoint
+//! when due (every `checkpoint_every` events or `checkpoint_interval`), all in
+//! one transaction: the stored state is always a consistent prefix, and a
+//! restart resumes from it with `CompactRange::from_nodes`.
+//!
+//! The sequencing transaction never writes `ledger_entries`: its own xid
+//! would hold `pg_snapshot_xmin` at or below that entry's txid for as long as
+//! it runs, so the entry could never be part of the batch that wrote it (a
+//! sequencer waiting for it would wait forever), and a rolled-back batch
+//! would take an audit event with it. A `checkpoint_signed` event, if ever
+//! wanted, belongs in a separate transaction.
+//!
+//! # Delay bound
+//! An entry is integrated at most `interval + one batch` after it becomes
+//! eligible (a full batch loops at once). It becomes eligible when it and
+//! every transaction holding an older xid have ended: with the default 100 ms
+//! interval and requests' short transactions, commit → integration stays
+//! well under 1 s (measured in `ledger_concurrency`); a client transaction
+//! left open holds every later entry back until it ends. After a leader dies,
+//! a follower takes over within one interval once PostgreSQL has noticed the
+//! dead connection.
+
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bool, Bytea, SmallInt, Text, Timestamptz};
+use shared::ledger::{CompactRange, Hash, SequencedEvent, GENESIS_PREV_HASH};
+
+use super::signer::{self, CheckpointSigner};
+use super::store::{self, BodyRow, HashCol, EVENT_COLUMNS};
+use crate::db::run_in_transaction;
+use crate::error::ApiError;
+
+/// Advisory-lock key of the sequencer (per database).
+pub const SEQUENCER_LOCK_KEY: i64 = 0x4c65_6467_5365_7131;
+
+#[derive(Debug, Clone)]
+pub struct SequencerConfig {
+    pub interval: Duration,
+    pub batch_size: usize,
+    pub checkpoint_every: u64,
+    pub checkpoint_interval: Duration,
+}
+
+/// The leader's view of the log tip; valid only as committed.
+#[derive(Debug, Clone)]
+pub struct Tip {
+    pub size: u64,
+    prev: Hash,
+    tree: CompactRange,
+    /// `(txid, id)` of the last integrated entry.
+    after: (u64, i64),
+    last_checkpoint: Option<(u64, DateTime<Utc>)>,
+}
+
+#[derive(QueryableByName)]
+struct TipRow {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+    #[diesel(sql_type = Bytea)]
+    leaf_hash: HashCol,
+    #[diesel(sql_type = Text)]
+    txid: String,
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+#[derive(QueryableByName)]
+struct LastCheckpoint {
+    #[diesel(sql_type = BigInt)]
+    size: i64,
+    #[diesel(sql_type = Timestamptz)]
+    time: DateTime<Utc>,
+}
+
+#[derive(QueryableByName)]
+struct EntryRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    txid: String,
+    #[diesel(embed)]
+    body: BodyRow,
+}
+
+fn parse_txid(text: &str) -> Result<u64, ApiError> {
+    text.parse()
+        .map_err(|e| ApiError::internal("ledger entry txid", e))
+}
+
+impl Tip {
+    /// Resumes from the stored log: last event, compact range, last checkpoint.
+    pub fn load(conn: &mut PgConnection) -> Result<Self, ApiError> {
+        let last = diesel::sql_query(
+            "SELECT e.seq, e.leaf_hash, x.txid::text AS txid, x.id FROM ledger_events e \
+             JOIN ledger_entries x ON x.id = e.entry_id ORDER BY e.seq DESC LIMIT 1",
+        )
+        .get_result::<TipRow>(conn)
+        .optional()?;
+        let (size, prev, after) = match last {
+            None => (0, GENESIS_PREV_HASH, (0, 0)),
+            Some(r) => (
+                r.seq.unsigned_abs() + 1,
+                r.leaf_hash.0,
+                (parse_txid(&r.txid)?, r.id),
+            ),
+        };
+        let nodes = store::fetch_nodes(conn, &shared::ledger::compact_range_nodes(size))?;
+        let tree = CompactRange::from_nodes(size, &|id| nodes.get(&id).copied())
+            .map_err(|e| ApiError::internal("resuming the ledger tree", e))?;
+        let last_checkpoint = diesel::sql_query(
+            "SELECT size, time FROM ledger_checkpoints ORDER BY size DESC LIMIT 1",
+        )
+        .get_result::<LastCheckpoint>(conn)
+        .optional()?
+        .map(|c| (c.size.unsigned_abs(), c.time));
+        Ok(Self {
+            size,
+            prev,
+            tree,
+            after,
+            last_checkpoint,
+        })
+    }
+}
+
+/// What one batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchOutcome {
+    pub integrated: usize,
+    pub checkpoint: Option<u64>,
+}
+
+/// One sequencing transaction; the caller must be the leader. On success
+/// `tip` is the new committed tip; on error it is unchanged (reload it).
+pub fn step(
+    conn: &mut PgConnection,
+    tip: &mut Tip,
+    signer: &CheckpointSigner,
+    config: &SequencerConfig,
+) -> Result<BatchOutcome, ApiError> {
+    let mut next = tip.clone();
+    let outcome = run_in_transaction(conn, |c| integrate(c, &mut next, signer, config))?;
+    *tip = next;
+    Ok(outcome)
+}
+
+fn integrate(
+    conn: &mut PgConnection,
+    tip: &mut Tip,
+    signer: &CheckpointSigner,
+    config: &SequencerConfig,
+) -> Result<BatchOutcome, ApiError> {
+    // First statement of the transaction: no xid of our own yet.
+    let entries = diesel::sql_query(format!(
+        "SELECT x.id, x.txid::text AS txid, {EVENT_COLUMNS} FROM ledger_entries x \
+         WHERE (x.txid, x.id) > ($1::text::xid8, $2) \
+           AND x.txid < pg_snapshot_xmin(pg_current_snapshot()) \
+         ORDER BY x.txid, x.id LIMIT $3"
+    ))
+    .bind::<Text, _>(tip.after.0.to_string())
+    .bind::<BigInt, _>(tip.after.1)
+    .bind::<BigInt, _>(i64::try_from(config.batch_size).unwrap_or(i64::MAX))
+    .load::<EntryRow>(conn)?;
+
+    let n = entries.len();
+    let mut seqs = Vec::with_capacity(n);
+    let mut entry_ids = Vec::with_capacity(n);
+    let mut prevs: Vec<Vec<u8>> = Vec::with_capacity(n);
+    let mut leaves: Vec<Vec<u8>> = Vec::with_capacity(n);
+    let (mut levels, mut idxs, mut hashes) = (Vec::new(), Vec::new(), Vec::<Vec<u8>>::new());
+    for entry in entries {
+        let txid = parse_txid(&entry.txid)?;
+        let body = entry.body.into_body().ok_or_else(|| {
+            ApiError::internal(
+                "ledger entry cannot be encoded by this build",
+                format_args!("entry id {}", entry.id),
+            )
+        })?;
+        let event = SequencedEvent {
+            seq: tip.size,
+            prev_hash: tip.prev,
+            body,
+        };
+        let leaf = event.leaf_hash();
+        seqs.push(store::to_i64(tip.size)?);
+        entry_ids.push(entry.id);
+        prevs.push(tip.prev.to_vec());
+        leaves.push(leaf.to_vec());
+        tip.tree.append_with(leaf, |id, h| {
+            levels.push(i16::from(id.level));
+            idxs.push(i64::try_from(id.index).unwrap_or(i64::MAX));
+            hashes.push(h.to_vec());
+        });
+        tip.prev = leaf;
+        tip.size += 1;
+        tip.after = (txid, entry.id);
+    }
+    if n > 0 {
+        diesel::sql_query(
+            "INSERT INTO ledger_events (seq, entry_id, prev_hash, leaf_hash) \
+             SELECT * FROM unnest($1::int8[], $2::int8[], $3::bytea[], $4::bytea[])",
+        )
+        .bind::<Array<BigInt>, _>(seqs)
+        .bind::<Array<BigInt>, _>(entry_ids)
+        .bind::<Array<Bytea>, _>(prevs)
+        .bind::<Array<Bytea>, _>(leaves)
+        .execute(conn)?;
+        diesel::sql_query(
+            "INSERT INTO ledger_nodes (level, idx, hash) \
+             SELECT * FROM unnest($1::int2[], $2::int8[], $3::bytea[])",
+        )
+        .bind::<Array<SmallInt>, _>(levels)
+        .bind::<Array<BigInt>, _>(idxs)
+        .bind::<Array<Bytea>, _>(hashes)
+        .execute(conn)?;
+    }
+    let checkpoint = checkpoint_if_due(conn, tip, signer, config)?;
+    Ok(BatchOutcome {
+        integrated: n,
+        checkpoint,
+    })
+}
+
+fn checkpoint_if_due(
+    conn: &mut PgConnection,
+    tip: &mut Tip,
+    signer: &CheckpointSigner,
+    config: &SequencerConfig,
+) -> Result<Option<u64>, ApiError> {
+    let now = Utc::now();
+    let due = match tip.last_checkpoint {
+        None => true,
+        Some((size, _)) if size >= tip.size => false,
+        Some((size, time)) => {
+            tip.size - size >= config.checkpoint_every
+                || (now - time).to_std().unwrap_or_default() >= config.checkpoint_interval
+        }
+    };
+    if !due {
+        return Ok(None);
+    }
+    let (cp, note) = signer.sign(tip.size, tip.tree.root(), now)?;
+    signer::store(conn, &cp, &note)?;
+    tip.last_checkpoint = Some((tip.size, now));
+    Ok(Some(tip.size))
+}
+
+/// Stops the sequencer thread when dropped (at its next wake-up).
+pub struct SequencerHandle {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl SequencerHandle {
+    /// Stops the thread and waits for it (blocking).
+    pub fn stop(mut self) {
+        self.stop.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for SequencerHandle {
+    fn drop(&mut self) {
+        self.stop.take();
+    }
+}
+
+/// Starts the election/sequencing thread for this process.
+pub fn spawn(
+    database_url: String,
+    signer: Arc<CheckpointSigner>,
+    config: SequencerConfig,
+) -> anyhow::Result<SequencerHandle> {
+    let (tx, rx) = mpsc::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("ledger-sequencer".into())
+        .spawn(move || run(&database_url, &signer, &config, &rx))?;
+    Ok(SequencerHandle {
+        stop: Some(tx),
+        thread: Some(thread),
+    })
+}
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = Bool)]
+    locked: bool,
+}
+
+enum Role {
+    Follower(Option<PgConnection>),
+    Leader(PgConnection, Tip),
+}
+
+fn run(url: &str, signer: &CheckpointSigner, config: &SequencerConfig, stop: &mpsc::Receiver<()>) {
+    let retry = config.interval.max(Duration::from_millis(500));
+    let mut role = Role::Follower(None);
+    loop {
+        let (next, wait) = match role {
+            Role::Follower(conn) => match try_lead(url, conn) {
+                Ok(Ok((conn, tip))) => {
+                    tracing::info!(size = tip.size, "ledger sequencer: leading");
+                    (Role::Leader(conn, tip), Duration::ZERO)
+                }
+                Ok(Err(conn)) => (Role::Follower(Some(conn)), config.interval),
+                Err(e) => {
+                    tracing::warn!(error = %e, "ledger sequencer: cannot reach the database");
+                    (Role::Follower(None), retry)
+                }
+            },
+            Role::Leader(mut conn, mut tip) => match step(&mut conn, &mut tip, signer, config) {
+                Ok(out) => {
+                    if out.integrated > 0 {
+                        tracing::debug!(
+                            integrated = out.integrated,
+                            size = tip.size,
+                            "ledger batch"
+                        );
+                    }
+                    if let Some(size) = out.checkpoint {
+                        tracing::info!(size, "ledger checkpoint signed");
+                    }
+                    let full = out.integrated >= config.batch_size;
+                    let wait = if full {
+                        Duration::ZERO
+                    } else {
+                        config.interval
+                    };
+                    (Role::Leader(conn, tip), wait)
+                }
+                Err(e) => {
+                    // Dropping the connection releases the lock; re-elect.
+                    tracing::error!(error = %e, "ledger sequencer: batch failed; stepping down");
+                    drop(conn);
+                    (Role::Follower(None), retry)
+                }
+            },
+        };
+        role = next;
+        match stop.recv_timeout(wait) {
+            Ok(()) | Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+/// `Ok(Ok(leader))` when the lock was won, `Ok(Err(conn))` when another
+/// process leads.
+fn try_lead(
+    url: &str,
+    conn: Option<PgConnection>,
+) -> anyhow::Result<Result<(PgConnection, Tip), PgConnection>> {
+    let mut conn = match conn {
+        Some(c) => c,
+        None => crate::db::connect(url)?,
+    };
+    let won = diesel::sql_query(format!(
+        "SELECT pg_try_advisory_lock({SEQUENCER_LOCK_KEY}) AS locked"
+    ))
+    .get_result::<Locked>(&mut conn)?
+    .locked;
+    if !won {
+        return Ok(Err(conn));
+    }
+    let tip = Tip::load(&mut conn).map_err(|e| anyhow::anyhow!("loading the ledger tip: {e:?}"))?;
+    Ok(Ok((conn, tip)))
+}

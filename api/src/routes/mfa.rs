@@ -1,0 +1,153 @@
+//! Two-factor sign-in enrolment: status, enrol, confirm (returns recovery
+//! codes once), turn off. An admin who must use two-factor sign-in can reach
+//! these with a password-only session; everything else needs the full one.
+
+use actix_web::{get, post, web, HttpResponse};
+use shared::ledger::Action;
+use shared::mfa::{RecoveryCodes, TotpCodeRequest, TotpDisableRequest, TotpEnrollment, TotpStatus};
+use shared::{ErrorEnvelope, Role};
+
+use crate::auth::{mfa, password, totp, AuthUserPendingMfa};
+use crate::error::ApiError;
+use crate::ledger::{self, NewEvent};
+use crate::routes::context::RequestContext;
+use crate::state::AppState;
+use crate::users;
+
+fn required_for(state: &AppState, role: Role) -> bool {
+    role == Role::Admin && state.settings.require_admin_totp
+}
+
+/// Whether two-factor sign-in is on (and required) for the caller.
+#[utoipa::path(tag = "auth", security(("bearer" = [])), responses(
+    (status = 200, description = "Two-factor status", body = TotpStatus),
+))]
+#[get("/api/v1/auth/totp")]
+pub async fn totp_status(
+    state: web::Data<AppState>,
+    user: AuthUserPendingMfa,
+) -> Result<web::Json<TotpStatus>, ApiError> {
+    let user = user.0;
+    let required = required_for(&state, user.role);
+    let (enabled, recovery_codes_left) = state
+        .db
+        .run(move |conn| {
+            Ok((
+                mfa::is_enabled(conn, user.id.0)?,
+                mfa::recovery_codes_left(conn, user.id.0)?,
+            ))
+        })
+        .await?;
+    Ok(web::Json(TotpStatus {
+        enabled,
+        required,
+        recovery_codes_left,
+    }))
+}
+
+/// Start enrolling an authenticator app: returns its secret once.
+#[utoipa::path(tag = "auth", security(("bearer" = [])), responses(
+    (status = 200, description = "Secret and otpauth URI for the app", body = TotpEnrollment),
+    (status = 409, description = "Two-factor sign-in is already on", body = ErrorEnvelope),
+))]
+#[post("/api/v1/auth/totp/enroll")]
+pub async fn totp_enroll(
+    state: web::Data<AppState>,
+    user: AuthUserPendingMfa,
+) -> Result<HttpResponse, ApiError> {
+    let user = user.0;
+    let st = state.clone();
+    let (secret, username) = state
+        .db
+        .run(move |conn| {
+            let row = users::find_by_id(conn, user.id.0)?
+                .ok_or(ApiError::Unauthorized("missing or invalid access token"))?;
+            Ok((
+                mfa::enroll(conn, &st.keys.seal_ring, user.id.0)?,
+                row.username,
+            ))
+        })
+        .await?;
+    let secret = totp::base32_encode(&secret);
+    let otpauth_uri = format!(
+        "otpauth://totp/CareLedger:{username}?secret={secret}&issuer=CareLedger&algorithm=SHA1&digits=6&period=30"
+    );
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(TotpEnrollment {
+            secret,
+            otpauth_uri,
+        }))
+}
+
+/// Confirm enrolment with a current code; returns one-time recovery codes once.
+///
+/// Sign in again (with a code) to get a session that counts as two-factor.
+#[utoipa::path(tag = "auth", security(("bearer" = [])), request_body = TotpCodeRequest, responses(
+    (status = 200, description = "Two-factor sign-in is on; store these recovery codes", body = RecoveryCodes),
+    (status = 409, description = "No enrolment in progress, or already on", body = ErrorEnvelope),
+    (status = 422, description = "The code is not valid", body = ErrorEnvelope),
+))]
+#[post("/api/v1/auth/totp/confirm")]
+pub async fn totp_confirm(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    user: AuthUserPendingMfa,
+    body: web::Json<TotpCodeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let user = user.0;
+    let code = body.into_inner().code;
+    let st = state.clone();
+    let codes = state
+        .db
+        .run(move |conn| {
+            let codes = mfa::confirm(conn, &st.keys.seal_ring, user.id.0, &code)?;
+            ledger::record(
+                conn,
+                &NewEvent::new(Action::MfaEnabled, &ctx).actor(user.id, user.role),
+            )?;
+            Ok(codes)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(RecoveryCodes { codes }))
+}
+
+/// Turn two-factor sign-in off (needs the password; not allowed where it is required).
+#[utoipa::path(tag = "auth", security(("bearer" = [])), request_body = TotpDisableRequest, responses(
+    (status = 204, description = "Two-factor sign-in is off"),
+    (status = 403, description = "Two-factor sign-in is required for this account", body = ErrorEnvelope),
+    (status = 422, description = "The password is wrong", body = ErrorEnvelope),
+))]
+#[post("/api/v1/auth/totp/disable")]
+pub async fn totp_disable(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    user: AuthUserPendingMfa,
+    body: web::Json<TotpDisableRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let user = user.0;
+    if required_for(&state, user.role) {
+        return Err(ApiError::Forbidden(
+            "two-factor sign-in is required for this account",
+        ));
+    }
+    let attempt = body.into_inner().password;
+    state
+        .db
+        .run(move |conn| {
+            let row = users::find_by_id(conn, user.id.0)?
+                .ok_or(ApiError::Unauthorized("missing or invalid access token"))?;
+            if !password::verify(&row.password_hash, &attempt)? {
+                return Err(ApiError::validation("password", "the password is wrong"));
+            }
+            mfa::disable(conn, user.id.0)?;
+            ledger::record(
+                conn,
+                &NewEvent::new(Action::MfaDisabled, &ctx).actor(user.id, user.role),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

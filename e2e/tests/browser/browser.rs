@@ -1,0 +1,156 @@
+//! A thin layer over fantoccini for the journeys: CSS-selector helpers that
+//! wait (the SPA renders asynchronously), sign-in/out, and screenshots saved
+//! under `e2e/screenshots/` at desktop and phone widths.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use fantoccini::elements::Element;
+use fantoccini::{Client, Locator};
+
+pub const DEMO_PASSWORD: &str = "CareLedger-demo-1";
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+pub struct Browser {
+    pub client: Client,
+    base: String,
+}
+
+impl Browser {
+    pub fn new(client: Client, base: String) -> Self {
+        Self { client, base }
+    }
+
+    pub async fn goto(&self, path: &str) -> Result<()> {
+        self.client
+            .goto(&format!("{}{}", self.base, path))
+            .await
+            .with_context(|| format!("open {path}"))
+    }
+
+    /// Waits for the first element matching `css`.
+    pub async fn wait(&self, css: &str) -> Result<Element> {
+        self.client
+            .wait()
+            .at_most(TIMEOUT)
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("waiting for `{css}`"))
+    }
+
+    /// Waits until some element matching `css` contains `text`; returns it.
+    pub async fn wait_text(&self, css: &str, text: &str) -> Result<Element> {
+        let start = Instant::now();
+        let mut seen = Vec::new();
+        while start.elapsed() < TIMEOUT {
+            seen.clear();
+            for el in self.client.find_all(Locator::Css(css)).await? {
+                let t = el.text().await.unwrap_or_default();
+                if t.contains(text) {
+                    return Ok(el);
+                }
+                seen.push(t);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("no `{css}` containing {text:?} after {TIMEOUT:?}; saw {seen:?}")
+    }
+
+    /// Waits until nothing matching `css` contains `text`.
+    pub async fn wait_gone(&self, css: &str, text: &str) -> Result<()> {
+        let start = Instant::now();
+        while start.elapsed() < TIMEOUT {
+            let mut found = false;
+            for el in self.client.find_all(Locator::Css(css)).await? {
+                if el.text().await.unwrap_or_default().contains(text) {
+                    found = true;
+                }
+            }
+            if !found {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("`{css}` still contains {text:?} after {TIMEOUT:?}")
+    }
+
+    pub async fn click(&self, css: &str) -> Result<()> {
+        self.wait(css)
+            .await?
+            .click()
+            .await
+            .with_context(|| format!("click `{css}`"))
+    }
+
+    /// Clicks the first `css` element whose text contains `text`.
+    pub async fn click_text(&self, css: &str, text: &str) -> Result<()> {
+        self.wait_text(css, text).await?.click().await?;
+        Ok(())
+    }
+
+    /// Replaces the value of an input or textarea.
+    pub async fn fill(&self, css: &str, value: &str) -> Result<()> {
+        let el = self.wait(css).await?;
+        el.clear().await?;
+        el.send_keys(value)
+            .await
+            .with_context(|| format!("type into `{css}`"))
+    }
+
+    pub async fn select(&self, css: &str, value: &str) -> Result<()> {
+        self.wait(css)
+            .await?
+            .select_by_value(value)
+            .await
+            .with_context(|| format!("select {value:?} in `{css}`"))
+    }
+
+    pub async fn text(&self, css: &str) -> Result<String> {
+        Ok(self.wait(css).await?.text().await?)
+    }
+
+    pub async fn count(&self, css: &str) -> Result<usize> {
+        Ok(self.client.find_all(Locator::Css(css)).await?.len())
+    }
+
+    pub async fn sign_in(&self, username: &str) -> Result<()> {
+        self.sign_in_with(username, DEMO_PASSWORD).await?;
+        self.wait("#signed-in-as").await?;
+        Ok(())
+    }
+
+    /// Fills and submits the sign-in form (without waiting for the result).
+    pub async fn sign_in_with(&self, username: &str, password: &str) -> Result<()> {
+        self.goto("/login").await?;
+        self.fill("#username", username).await?;
+        self.fill("#password", password).await?;
+        self.click("#sign-in").await
+    }
+
+    pub async fn sign_out(&self) -> Result<()> {
+        self.click("#sign-out").await?;
+        self.wait("#sign-in").await?;
+        Ok(())
+    }
+
+    /// Saves `e2e/screenshots/<name>.png` (1280×800) and `<name>-phone.png`
+    /// (390 px wide).
+    pub async fn screenshot(&self, name: &str) -> Result<()> {
+        let dir = crate::stack::root().join("e2e").join("screenshots");
+        std::fs::create_dir_all(&dir)?;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        std::fs::write(
+            dir.join(format!("{name}.png")),
+            self.client.screenshot().await?,
+        )?;
+        self.client.set_window_size(390, 844).await?;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        std::fs::write(
+            dir.join(format!("{name}-phone.png")),
+            self.client.screenshot().await?,
+        )?;
+        self.client.set_window_size(1280, 800).await?;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        Ok(())
+    }
+}

@@ -1,0 +1,223 @@
+//! One private copy of the whole stack per test: a fresh database on the
+//! `DATABASE_URL` server, the real `careledger` binary (seeded with the demo
+//! data, serving `web/dist` on a free port), chromedriver and a headless
+//! Chromium with its own profile. Everything is torn down on drop.
+//!
+//! Missing pieces (SPA not built, api binary not built, no browser) fail the
+//! test with a message saying how to fix it; only
+//! `CARELEDGER_E2E_SKIP_IF_NO_DIST=1` turns a missing `web/dist` into a skip.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use diesel::prelude::*;
+use diesel::sql_query;
+use fantoccini::{Client, ClientBuilder};
+use serde_json::json;
+
+use crate::browser::Browser;
+
+pub struct Stack {
+    pub base: String,
+    pub browser: Browser,
+    app: Child,
+    driver: Child,
+    db_name: String,
+    admin_url: String,
+    tmp: PathBuf,
+}
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn dist_ready(dist: &Path) -> bool {
+    dist.join("index.html").is_file() && dist.join("app_bg.wasm").is_file()
+}
+
+fn careledger_bin() -> Result<PathBuf> {
+    if let Ok(bin) = std::env::var("CARELEDGER_BIN") {
+        return Ok(PathBuf::from(bin));
+    }
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root().join("target"));
+    let bin = target.join("debug").join("careledger");
+    if !bin.is_file() {
+        bail!(
+            "{} is missing: build the api first (`cargo build -p api`), or set CARELEDGER_BIN",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+fn with_database(url: &str, db: &str) -> Result<String> {
+    let (base, _) = url
+        .rsplit_once('/')
+        .context("DATABASE_URL has no database name")?;
+    Ok(format!("{base}/{db}"))
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+impl Stack {
+    /// Starts everything, or returns `None` (after saying why) when the SPA
+    /// is not built and the environment allows skipping.
+    pub async fn start() -> Result<Option<Stack>> {
+        let dist = root().join("web").join("dist");
+        if !dist_ready(&dist) {
+            if std::env::var("CARELEDGER_E2E_SKIP_IF_NO_DIST").as_deref() == Ok("1") {
+                eprintln!(
+                    "SKIPPED: {} is not built and CARELEDGER_E2E_SKIP_IF_NO_DIST=1",
+                    dist.display()
+                );
+                return Ok(None);
+            }
+            bail!(
+                "{} is not built: run ./scripts/build-web.sh (or set CARELEDGER_E2E_SKIP_IF_NO_DIST=1 to skip)",
+                dist.display()
+            );
+        }
+        let bin = careledger_bin()?;
+        let admin_url = std::env::var("DATABASE_URL")
+            .context("DATABASE_URL must name a PostgreSQL server for the browser tests")?;
+        let db_name = format!("e2e_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::establish(&admin_url).context("connect to DATABASE_URL")?;
+        sql_query(format!("CREATE DATABASE {db_name}")).execute(&mut admin)?;
+        let db_url = with_database(&admin_url, &db_name)?;
+        let tmp = std::env::temp_dir().join(format!("careledger-{db_name}"));
+        std::fs::create_dir_all(&tmp)?;
+
+        let env = |cmd: &mut Command| {
+            cmd.env("DATABASE_URL", &db_url)
+                .env("CARELEDGER_DATA_DIR", tmp.join("data"))
+                .env("CARELEDGER_STATIC_DIR", &dist)
+                .env("CARELEDGER_HOST", "127.0.0.1")
+                .env("CARELEDGER_PORT", "0")
+                .env("CARELEDGER_POOL_SIZE", "4")
+                .env("RUST_LOG", "warn");
+        };
+        let mut seed = Command::new(&bin);
+        seed.args(["seed", "--demo"]);
+        env(&mut seed);
+        let out = seed.output().context("run careledger seed --demo")?;
+        if !out.status.success() {
+            bail!("seed failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+
+        let mut serve = Command::new(&bin);
+        serve
+            .arg("serve")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        env(&mut serve);
+        let mut app = serve.spawn().context("start careledger serve")?;
+        let base = read_address(&mut app)?;
+
+        let port = free_port()?;
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .context("start chromedriver (apt-get install chromium-driver)")?;
+        let client = connect(port, &tmp.join("profile")).await?;
+        Ok(Some(Stack {
+            base: base.clone(),
+            browser: Browser::new(client, base),
+            app,
+            driver,
+            db_name,
+            admin_url,
+            tmp,
+        }))
+    }
+
+    /// Closes the browser session cleanly (the drop then stops the rest).
+    pub async fn finish(self) {
+        let _ = self.browser.client.clone().close().await;
+    }
+}
+
+/// Reads the server's stdout until it names its address, then keeps draining
+/// it on a thread so the pipe never fills.
+fn read_address(app: &mut Child) -> Result<String> {
+    let stdout = app.stdout.take().context("server stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let address = loop {
+        match lines.next() {
+            Some(line) => {
+                let line = line?;
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    break rest.trim().to_owned();
+                }
+            }
+            None => bail!("careledger serve exited before listening"),
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Ok(address)
+}
+
+async fn connect(port: u16, profile: &Path) -> Result<Client> {
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                format!("--user-data-dir={}", profile.display()),
+                "--window-size=1280,800",
+            ],
+        },
+    });
+    let serde_json::Value::Object(caps) = caps else {
+        bail!("capabilities are an object");
+    };
+    let url = format!("http://127.0.0.1:{port}");
+    let mut last = None;
+    for _ in 0..50 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(c) => return Ok(c),
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    bail!("could not start a browser session through chromedriver: {last:?}")
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let _ = self.app.kill();
+        let _ = self.app.wait();
+        // chromedriver and the Chromium it started share one process group.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
+        let _ = self.driver.wait();
+        if let Ok(mut admin) = PgConnection::establish(&self.admin_url) {
+            let _ = sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.db_name
+            ))
+            .execute(&mut admin);
+        }
+        let _ = std::fs::remove_dir_all(&self.tmp);
+    }
+}

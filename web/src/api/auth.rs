@@ -1,0 +1,36 @@
+//! Sign-in, refresh, sign-out and "who am I".
+
+use shared::auth::{LoginRequest, LoginResponse, UserInfo};
+
+use super::client::{self, get, post, post_unit};
+use super::ApiError;
+
+/// Signs in; the access token is kept in memory, the refresh token arrives as
+/// an HttpOnly cookie.
+pub async fn login(username: &str, password: &str) -> Result<UserInfo, ApiError> {
+    let body = LoginRequest {
+        username: username.to_owned(),
+        password: password.to_owned(),
+        totp_code: None,
+        recovery_code: None,
+    };
+    let resp: LoginResponse = post("/api/v1/auth/login", &body).await?;
+    client::set_token(Some(resp.access_token));
+    Ok(resp.user)
+}
+
+/// Restores a session from the refresh cookie (after a reload or deep link).
+pub async fn restore() -> Result<UserInfo, ApiError> {
+    client::refresh().await.map(|r| r.user)
+}
+
+/// Ends the session on the server and forgets the token.
+pub async fn logout() -> Result<(), ApiError> {
+    let result = post_unit::<()>("/api/v1/auth/logout", None).await;
+    client::set_token(None);
+    result
+}
+
+pub async fn me() -> Result<UserInfo, ApiError> {
+    get("/api/v1/auth/me").await
+}

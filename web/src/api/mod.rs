@@ -1,0 +1,16 @@
+//! Typed calls to the CareLedger api, one module per resource, all built on
+//! `shared` request/response types and the one request function in `client`.
+
+mod client;
+mod error;
+
+pub mod auth;
+pub mod users;
+
+pub use client::{on_session_lost, set_token};
+pub use error::ApiError;
+
+/// Percent-encodes a query-string value.
+pub fn enc(value: &str) -> String {
+    js_sys::encode_uri_component(value).into()
+}

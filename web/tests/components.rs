@@ -1,0 +1,89 @@
+//! Component tests in a real browser (wasm-bindgen-test + headless Chromium):
+//! render a component into a fresh element and check what a person would see.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use wasm_bindgen_test::*;
+use web::api::ApiError;
+use web::components::field::{TextField, TextFieldProps};
+use web::components::pager::{Pager, PagerProps};
+use web::components::status::{ErrorBanner, ErrorBannerProps};
+use yew::{AttrValue, Callback};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn mount() -> web_sys::Element {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let el = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&el).unwrap();
+    el
+}
+
+async fn settle() {
+    yew::platform::time::sleep(Duration::from_millis(20)).await;
+}
+
+#[wasm_bindgen_test]
+async fn field_shows_its_validation_message_linked_to_the_input() {
+    let root = mount();
+    let props = TextFieldProps {
+        id: AttrValue::Static("username"),
+        label: AttrValue::Static("Username"),
+        value: AttrValue::Static("x"),
+        oninput: Callback::noop(),
+        error: Some("username must be 3 to 32 characters".into()),
+        input_type: AttrValue::Static("text"),
+        placeholder: AttrValue::default(),
+        autocomplete: None,
+        hint: None,
+    };
+    yew::Renderer::<TextField>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let input = root.query_selector("input#username").unwrap().unwrap();
+    assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert_eq!(
+        input.get_attribute("aria-describedby").as_deref(),
+        Some("username-error")
+    );
+    let msg = root.query_selector("#username-error").unwrap().unwrap();
+    assert_eq!(
+        msg.text_content().as_deref(),
+        Some("username must be 3 to 32 characters")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn error_banner_shows_the_servers_message() {
+    let root = mount();
+    let props = ErrorBannerProps {
+        error: ApiError::Api {
+            status: 403,
+            code: None,
+            message: "no consent covers this record".into(),
+            field: None,
+        },
+    };
+    yew::Renderer::<ErrorBanner>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let text = root.text_content().unwrap_or_default();
+    assert_eq!(text, "No consent covers this record");
+}
+
+#[wasm_bindgen_test]
+async fn pager_names_the_range_and_disables_previous_on_the_first_page() {
+    let root = mount();
+    let props = PagerProps {
+        total: 45,
+        limit: 20,
+        offset: 0,
+        onpage: Callback::noop(),
+    };
+    yew::Renderer::<Pager>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let text = root.text_content().unwrap_or_default();
+    assert!(text.contains("1–20 of 45"), "{text}");
+    let prev = root.query_selector(".page-prev").unwrap().unwrap();
+    assert!(prev.has_attribute("disabled"));
+}
