@@ -8,6 +8,8 @@ mod authz_matrix;
 mod hardening_login;
 mod health_and_errors;
 mod login;
+mod records_flow;
+mod sealing;
 mod spec_routes;
 mod token_catalogue;
 mod tokens;
