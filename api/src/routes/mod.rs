@@ -52,6 +52,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(patients::create_patient)
         .service(patients::get_patient)
         .service(patients::link_guardian)
+        .service(patients::list_guardians)
         .service(clinicians::list_clinicians)
         .service(clinicians::create_clinician)
         .service(records::list_records)

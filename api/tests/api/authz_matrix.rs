@@ -87,6 +87,10 @@ const DOCTOR_ASKS: Row = [
 const ADMIN_ON_CHART: Row = [
     401, 200, 403, 404, 404, 404, 403, 403, 404, 403, 404, 403, 404,
 ];
+/// The chart's guardian links: the patient side and admins.
+const GUARDIANS_VIEW: Row = [
+    401, 200, 403, 404, 404, 404, 403, 403, 404, 200, 404, 200, 404,
+];
 const ADMIN_LINKS: Row = [
     401, 201, 403, 404, 404, 404, 403, 403, 404, 403, 404, 403, 404,
 ];
@@ -122,6 +126,12 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Row)> {
             "/api/v1/patients/{id}/guardians",
             "guardian_link",
             ADMIN_LINKS,
+        ),
+        (
+            "GET",
+            "/api/v1/patients/{id}/guardians",
+            "guardians",
+            GUARDIANS_VIEW,
         ),
         ("GET", "/api/v1/clinicians", "clinicians", ALL_SIGNED_IN),
         (
@@ -487,6 +497,7 @@ async fn prepare(
             ),
             None,
         ),
+        "guardians" => (format!("/api/v1/patients/{chart}/guardians"), None, None),
         "records_list" => (format!("/api/v1/patients/{chart}/records"), None, None),
         "record_add_vitals" => (
             format!("/api/v1/patients/{chart}/records"),
