@@ -16,6 +16,8 @@ mod ledger_insert_only;
 mod ledger_kill;
 mod ledger_tamper;
 mod login;
+mod records_flow;
+mod sealing;
 mod spec_routes;
 mod token_catalogue;
 mod tokens;
