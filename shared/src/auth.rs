@@ -174,6 +174,12 @@ pub struct RegisterRequest {
     pub username: String,
     pub password: String,
     pub display_name: String,
+    /// Optional; stored on the patient profile created with the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<chrono::NaiveDate>,
+    /// Optional (`unknown` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sex: Option<crate::patients::Sex>,
 }
 
 impl std::fmt::Debug for RegisterRequest {

@@ -3,12 +3,17 @@
 //! verification. Compiles for native and wasm32; nothing here touches a
 //! database or the network.
 
+pub mod admin;
 pub mod auth;
+pub mod consents;
+pub mod emergency;
 pub mod error;
 pub mod health;
 pub mod ids;
 pub mod ledger;
 pub mod mfa;
+pub mod patients;
+pub mod records;
 pub mod role;
 pub mod users;
 

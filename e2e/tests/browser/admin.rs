@@ -59,3 +59,31 @@ async fn admin_creates_disables_and_reenables_an_account() {
         .unwrap();
     stack.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_explores_and_verifies_the_ledger() {
+    let stack = stack_or_skip!();
+    let b = &stack.browser;
+    b.sign_in("admin").await.unwrap();
+    b.click("a.nav-link[href='/admin/ledger']").await.unwrap();
+    // The admin's own sign-in is in the log.
+    b.refresh_until("#ledger-refresh", "#ledger-events", "login")
+        .await
+        .unwrap();
+    b.select("#ledger-action", "login").await.unwrap();
+    b.wait("#ledger-events tr[data-action='login']")
+        .await
+        .unwrap();
+    assert_eq!(
+        b.count("#ledger-events tbody tr:not([data-action='login'])")
+            .await
+            .unwrap(),
+        0
+    );
+    b.click("#verify-ledger").await.unwrap();
+    b.wait_text("#verify-result", "Ledger verified")
+        .await
+        .unwrap();
+    b.screenshot("admin-ledger").await.unwrap();
+    stack.finish().await;
+}
