@@ -85,5 +85,15 @@ async fn admin_explores_and_verifies_the_ledger() {
         .await
         .unwrap();
     b.screenshot("admin-ledger").await.unwrap();
+
+    // From a record event to the sealed view: ciphertext, never the text.
+    b.select("#ledger-action", "record_created").await.unwrap();
+    b.click("#ledger-events tr[data-action='record_created'] a")
+        .await
+        .unwrap();
+    b.wait("#sealed-versions tbody tr").await.unwrap();
+    let page = b.text(".page").await.unwrap();
+    assert!(!page.contains("once daily"), "no clinical text: {page}");
+    b.screenshot("admin-sealed").await.unwrap();
     stack.finish().await;
 }
