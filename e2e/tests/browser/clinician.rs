@@ -1,6 +1,7 @@
 //! Clinician journeys: a doctor requests access and the patient approves;
 //! emergency access with its countdown and the admin's review; an admin
-//! creates a nurse who records vitals; a guardian switches charts.
+//! creates a nurse who records vitals; an admin links a guardian, who
+//! switches between the charts.
 
 use crate::browser::DEMO_PASSWORD;
 use crate::stack_or_skip;
@@ -190,9 +191,28 @@ async fn admin_creates_a_nurse_who_records_vitals() {
 async fn a_guardian_switches_between_own_and_dependent_charts() {
     let stack = stack_or_skip!();
     let b = &stack.browser;
+    // An admin links guardian1 to a second dependent, Pat One.
+    b.sign_in("admin").await.unwrap();
+    b.click("a.nav-link[href='/admin/users']").await.unwrap();
+    b.click("#guardian-submit").await.unwrap();
+    b.wait_text("#guardian-user-error", "guardian")
+        .await
+        .unwrap();
+    b.select_text("#guardian-user", "guardian1").await.unwrap();
+    b.select_text("#guardian-patient", "Pat One").await.unwrap();
+    b.fill("#guardian-relationship", "legal guardian")
+        .await
+        .unwrap();
+    b.click("#guardian-submit").await.unwrap();
+    b.wait_text("#guardian-form .banner-ok", "Gail Guardian")
+        .await
+        .unwrap();
+    b.sign_out().await.unwrap();
+
     b.sign_in_with("guardian1", DEMO_PASSWORD).await.unwrap();
     b.wait("#signed-in-as").await.unwrap();
     b.click("a.nav-link[href='/chart']").await.unwrap();
+    b.wait_text("#chart-switch", "Pat One").await.unwrap();
     b.select_text("#chart-switch", "Pia Two").await.unwrap();
     b.wait_text("#patient-name", "Pia Two").await.unwrap();
     b.screenshot("guardian-chart").await.unwrap();
