@@ -37,3 +37,14 @@ lint:
 # Fuzz the live api from its OpenAPI document (schemathesis), as every role.
 fuzz-api:
     ./scripts/fuzz-api.sh
+
+# Fuzz the token verifier, request body parsers and ledger verifier,
+# SECONDS each (default 60). Needs cargo-fuzz; runs on stable via RUSTC_BOOTSTRAP.
+fuzz seconds="60":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+    cd fuzz
+    for target in access_token request_bodies ledger_verifier; do
+        RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" -- -max_total_time={{seconds}}
+    done

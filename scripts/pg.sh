@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 
 PGDATA_DIR="$ROOT/.data/pg/data"
 PGSOCK_DIR="$ROOT/.data/pg/sock"
-PGPORT="${CARELEDGER_PG_PORT:-55432}"
+PORT_FILE="$ROOT/.data/pg/port"
 BIN="$(pg_bindir)" || die "no PostgreSQL server binaries (apt-get install postgresql)"
 
 as_pg() {
@@ -29,12 +29,18 @@ case "${1:-start}" in
     fi
     as_pg mkdir -p "$PGSOCK_DIR"
     if ! as_pg "$BIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1; then
+      # The preferred port, or the next free one (another cluster may hold it).
+      PGPORT="${CARELEDGER_PG_PORT:-55432}"
+      while (exec 3<>"/dev/tcp/127.0.0.1/$PGPORT") 2>/dev/null; do
+        PGPORT=$((PGPORT + 1))
+      done
+      echo "$PGPORT" > "$PORT_FILE"
       log "starting PostgreSQL on 127.0.0.1:$PGPORT"
       as_pg "$BIN/pg_ctl" -D "$PGDATA_DIR" -l "$ROOT/.data/pg/server.log" -w \
         -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGSOCK_DIR -c max_connections=300 -c fsync=on -c synchronous_commit=on" \
         start >/dev/null
     fi
-    echo "postgres://postgres@127.0.0.1:$PGPORT/postgres"
+    echo "postgres://postgres@127.0.0.1:$(cat "$PORT_FILE")/postgres"
     ;;
   stop)
     as_pg "$BIN/pg_ctl" -D "$PGDATA_DIR" -m fast stop >/dev/null 2>&1 || true

@@ -37,6 +37,10 @@ pub enum ApiError {
     RateLimited { retry_after_secs: u64 },
     #[error("service temporarily unavailable")]
     Unavailable,
+    /// A sealed value failed to open (wrong row, altered bytes, unknown
+    /// key). Answered 409 with a fixed message: no detail, nothing disclosed.
+    #[error("this content failed its integrity check and was not disclosed")]
+    SealBroken,
     /// The action's audit event has been written; commit the transaction,
     /// then answer with the inner error (a refused login, a denied read).
     #[error("{0}")]
@@ -77,6 +81,7 @@ impl ApiError {
             ApiError::Locked { .. } => ErrorCode::Locked,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
             ApiError::Unavailable => ErrorCode::Unavailable,
+            ApiError::SealBroken => ErrorCode::SealedContentUnreadable,
             ApiError::AfterCommit(inner) => inner.code(),
             ApiError::Internal(_) => ErrorCode::Internal,
         }
@@ -123,6 +128,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Locked { .. } | ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::SealBroken => StatusCode::CONFLICT,
             ApiError::AfterCommit(inner) => inner.status_code(),
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -78,7 +78,7 @@ pub fn random_bytes<const N: usize>(rng: &SystemRandom) -> anyhow::Result<[u8; N
     Ok(buf)
 }
 
-fn parse_seal_ring(text: &str) -> anyhow::Result<Vec<SealKey>> {
+pub fn parse_seal_ring(text: &str) -> anyhow::Result<Vec<SealKey>> {
     let mut ring = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();

@@ -1,9 +1,12 @@
 //! CareLedger api: the actix-web server, its domain services and the
 //! `careledger` command line. See `shared/DESIGN.md` for the overall picture.
 
+pub mod access;
 pub mod auth;
 pub mod cli;
+pub mod clinical;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod keys;
@@ -13,6 +16,7 @@ pub mod rate_limit;
 pub mod routes;
 pub mod secret;
 pub mod seed;
+pub mod seed_clinical;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -25,6 +25,13 @@ use utoipa_actix_web::AppExt;
         (name = "auth", description = "Sign-in, sessions and registration"),
         (name = "users", description = "Account administration (admin)"),
         (name = "ledger", description = "The verifiable audit ledger: events, signed checkpoints, inclusion and consistency proofs, full verification"),
+        (name = "patients", description = "Patient profiles, the patient directory and guardian links"),
+        (name = "clinicians", description = "The clinician directory and clinician profiles"),
+        (name = "records", description = "Clinical records: typed, versioned, sealed at rest"),
+        (name = "consents", description = "Consent grants (FHIR Consent-like)"),
+        (name = "access-requests", description = "Doctors' access requests and the patient's answers"),
+        (name = "emergency", description = "Emergency (break-the-glass) access and its review"),
+        (name = "admin", description = "Oversight: access overview, demographics, sealed records"),
     )
 )]
 pub struct ApiDoc;

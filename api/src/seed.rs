@@ -1,4 +1,5 @@
-//! `careledger seed --demo`: the demo accounts from DESIGN.md. Refuses to run
+//! `careledger seed --demo`: the demo accounts from DESIGN.md and, with
+//! [`seed_demo_full`], their clinical data (`seed_clinical`). Refuses to run
 //! against a database that holds any non-demo account, and does nothing when
 //! the demo accounts are already there.
 
@@ -6,6 +7,7 @@ use diesel::prelude::*;
 use shared::ledger::Action;
 use shared::Role;
 
+use crate::crypto::Sealer;
 use crate::db::{run_in_transaction, schema::users as user_rows};
 use crate::error::ApiError;
 use crate::ledger::NewEvent;
@@ -30,8 +32,25 @@ pub enum SeedOutcome {
     AlreadySeeded,
 }
 
+/// The demo accounts only (kept for callers without a seal key).
 pub fn seed_demo(conn: &mut PgConnection) -> Result<SeedOutcome, ApiError> {
+    run_in_transaction(conn, seed_accounts)
+}
+
+/// Accounts plus profiles, records, a consent, a pending request and a
+/// guardian link, in one transaction.
+pub fn seed_demo_full(conn: &mut PgConnection, sealer: &Sealer) -> Result<SeedOutcome, ApiError> {
     run_in_transaction(conn, |conn| {
+        let outcome = seed_accounts(conn)?;
+        if let SeedOutcome::Created(_) = outcome {
+            crate::seed_clinical::seed_clinical(conn, sealer)?;
+        }
+        Ok(outcome)
+    })
+}
+
+fn seed_accounts(conn: &mut PgConnection) -> Result<SeedOutcome, ApiError> {
+    {
         let real_users: i64 = user_rows::table
             .filter(user_rows::is_demo.eq(false))
             .count()
@@ -55,5 +74,5 @@ pub fn seed_demo(conn: &mut PgConnection) -> Result<SeedOutcome, ApiError> {
             accounts::create(conn, account, NewEvent::new(Action::UserCreated, &ctx))?;
         }
         Ok(SeedOutcome::Created(DEMO_USERS.len()))
-    })
+    }
 }

@@ -15,6 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::{self, password, JwtKeys};
 use crate::config::Settings;
+use crate::crypto::Sealer;
 use crate::db::{self, Database};
 use crate::keys::Keys;
 use crate::ledger::sequencer::{self, SequencerConfig, SequencerHandle};
@@ -41,6 +42,10 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let keys = Keys::load(&settings)?;
+        let sealer = std::sync::Arc::new(
+            Sealer::new(&keys.seal_ring, Some(settings.seal_key_file.clone()))
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        );
         let database = Database::new(settings.database_url.expose(), settings.pool_size);
         let pool = database.pool().clone();
         let dummy_password_hash = web::block(move || -> anyhow::Result<String> {
@@ -77,6 +82,7 @@ impl Application {
             db: database,
             jwt,
             keys,
+            sealer,
             settings,
             dummy_password_hash,
             routes,

@@ -3,6 +3,7 @@
 
 use crate::auth::JwtKeys;
 use crate::config::Settings;
+use crate::crypto::Sealer;
 use crate::db::Database;
 use crate::keys::Keys;
 use crate::ledger::signer::CheckpointSigner;
@@ -13,6 +14,8 @@ pub struct AppState {
     pub db: Database,
     pub jwt: JwtKeys,
     pub keys: Keys,
+    /// Seals and opens record bodies and contact details (follows the key file).
+    pub sealer: std::sync::Arc<Sealer>,
     pub settings: Settings,
     /// Verified against for unknown usernames so timing does not reveal them.
     pub dummy_password_hash: String,

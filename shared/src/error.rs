@@ -22,6 +22,9 @@ pub enum ErrorCode {
     Locked,
     RateLimited,
     Unavailable,
+    /// Sealed content failed its integrity check (e.g. a ciphertext moved
+    /// between rows); nothing was disclosed. Answered with 409.
+    SealedContentUnreadable,
     Internal,
 }
 

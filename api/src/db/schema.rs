@@ -108,9 +108,136 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    patients (id) {
+        id -> Uuid,
+        user_id -> Nullable<Uuid>,
+        mrn -> Text,
+        full_name -> Text,
+        date_of_birth -> Nullable<Date>,
+        sex -> Text,
+        contact_key_id -> Nullable<Int4>,
+        contact_nonce -> Nullable<Bytea>,
+        contact_sealed -> Nullable<Bytea>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    clinicians (user_id) {
+        user_id -> Uuid,
+        department -> Text,
+        specialty -> Text,
+        licence_number -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    records (id) {
+        id -> Uuid,
+        patient_id -> Uuid,
+        kind -> Text,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+        current_version -> Int4,
+        title -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    record_versions (record_id, version) {
+        record_id -> Uuid,
+        version -> Int4,
+        title -> Text,
+        author_id -> Uuid,
+        author_role -> Text,
+        reason -> Nullable<Text>,
+        supersedes -> Nullable<Int4>,
+        key_id -> Int4,
+        nonce -> Bytea,
+        ciphertext -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    access_requests (id) {
+        id -> Uuid,
+        patient_id -> Uuid,
+        requester_id -> Uuid,
+        purpose -> Text,
+        access -> Text,
+        scope -> Text,
+        kinds -> Array<Text>,
+        record_ids -> Array<Uuid>,
+        duration_hours -> Int4,
+        status -> Text,
+        decided_by -> Nullable<Uuid>,
+        decided_at -> Nullable<Timestamptz>,
+        decision_note -> Nullable<Text>,
+        consent_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    consents (id) {
+        id -> Uuid,
+        patient_id -> Uuid,
+        grantee_id -> Uuid,
+        access -> Text,
+        scope -> Text,
+        kinds -> Array<Text>,
+        record_ids -> Array<Uuid>,
+        granted_by -> Uuid,
+        access_request_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    guardianships (id) {
+        id -> Uuid,
+        guardian_user_id -> Uuid,
+        patient_id -> Uuid,
+        relationship -> Text,
+        starts_at -> Timestamptz,
+        ends_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    emergency_accesses (id) {
+        id -> Uuid,
+        patient_id -> Uuid,
+        doctor_id -> Uuid,
+        reason -> Text,
+        opened_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        reviewed_at -> Nullable<Timestamptz>,
+        reviewed_by -> Nullable<Uuid>,
+        review_note -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(auth_sessions -> users (user_id));
 diesel::joinable!(ledger_events -> ledger_entries (entry_id));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
+diesel::joinable!(clinicians -> users (user_id));
+diesel::joinable!(records -> patients (patient_id));
+diesel::joinable!(record_versions -> records (record_id));
+diesel::joinable!(consents -> patients (patient_id));
+diesel::joinable!(access_requests -> patients (patient_id));
+diesel::joinable!(guardianships -> patients (patient_id));
+diesel::joinable!(emergency_accesses -> patients (patient_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -122,4 +249,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_checkpoints,
     user_totp,
     recovery_codes,
+    patients,
+    clinicians,
+    records,
+    record_versions,
+    access_requests,
+    consents,
+    guardianships,
+    emergency_accesses,
 );

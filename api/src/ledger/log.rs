@@ -34,16 +34,20 @@ pub enum LogScope {
 }
 
 impl LogScope {
-    /// The scope for a signed-in user. Patients and guardians will add the
-    /// charts they hold (their own and their dependants') to `patient_ids`.
-    pub fn for_user(user: &AuthUser) -> Self {
-        match user.role {
+    /// The scope for a signed-in user: admins see all; patients and
+    /// guardians also see every event about the charts they act for (their
+    /// own and their dependants'), as the access policy lists them.
+    pub fn load(conn: &mut PgConnection, user: &AuthUser) -> Result<Self, ApiError> {
+        Ok(match user.role {
             Role::Admin => LogScope::All,
             _ => LogScope::Limited {
                 actor_id: user.id.0,
-                patient_ids: Vec::new(),
+                patient_ids: crate::access::scope::charts_acted_for(conn, (*user).into())?
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect(),
             },
-        }
+        })
     }
 
     pub fn allows(&self, event: &EventBody) -> bool {

@@ -19,9 +19,11 @@
 //! lock) and re-elects, reloading its state from the database.
 //!
 //! # Which entries, in which order
-//! A batch takes entries whose `txid < pg_snapshot_xmin(pg_current_snapshot())`
-//! — every transaction older than that has ended, and any transaction that
-//! writes later gets a larger xid — ordered by `(txid, id)` after the last
+//! A batch takes entries whose `txid` is below a horizon: like
+//! `pg_snapshot_xmin(pg_current_snapshot())`, but counting only this
+//! database's transactions (see [`HORIZON_SQL`]). Every transaction of this
+//! database with a smaller xid has ended, and any transaction that writes
+//! later gets a larger xid. Entries are ordered by `(txid, id)` after the last
 //! integrated entry. So an entry can never appear before an integrated one
 //! later, and no entry is skipped. The batch assigns contiguous `seq`,
 //! `prev_hash` and the leaf hash (`shared::ledger`), stores the event rows,
@@ -31,8 +33,8 @@
 //! restart resumes from it with `CompactRange::from_nodes`.
 //!
 //! The sequencing transaction never writes `ledger_entries`: its own xid
-//! would hold `pg_snapshot_xmin` at or below that entry's txid for as long as
-//! it runs, so the entry could never be part of the batch that wrote it (a
+//! would hold the horizon at or below that entry's txid for as long as it
+//! runs, so the entry could never be part of the batch that wrote it (a
 //! sequencer waiting for it would wait forever), and a rolled-back batch
 //! would take an audit event with it. A `checkpoint_signed` event, if ever
 //! wanted, belongs in a separate transaction.
@@ -40,7 +42,7 @@
 //! # Delay bound
 //! An entry is integrated at most `interval + one batch` after it becomes
 //! eligible (a full batch loops at once). It becomes eligible when it and
-//! every transaction holding an older xid have ended: with the default 100 ms
+//! every transaction of this database holding an older xid have ended: with the default 100 ms
 //! interval and requests' short transactions, commit → integration stays
 //! well under 1 s (measured in `ledger_concurrency`); a client transaction
 //! left open holds every later entry back until it ends. After a leader dies,
@@ -102,6 +104,32 @@ struct LastCheckpoint {
     size: i64,
     #[diesel(sql_type = Timestamptz)]
     time: DateTime<Utc>,
+}
+
+/// The integration horizon: the oldest xid still running *in this
+/// database* (other databases' transactions cannot write our entries, so a
+/// busy neighbour on a shared server never delays us), else the snapshot's
+/// xmax. Computed in its own statement, before the statement that reads
+/// entries: every transaction of this database with an xid below the
+/// horizon was either finished at this statement's snapshot or seen as
+/// ended when `pg_stat_activity` was read afterwards — so it has ended
+/// before the next statement's snapshot, which therefore sees all of its
+/// entries. `backend_xid` is 32-bit; matching on the low 32 bits can only
+/// ever lower the horizon (safe). Prepared transactions count too.
+const HORIZON_SQL: &str = "SELECT COALESCE(\
+       (SELECT min(x) FROM pg_snapshot_xip(pg_current_snapshot()) AS x \
+         WHERE ((x::text::numeric % 4294967296)::text)::xid IN (\
+           SELECT backend_xid FROM pg_stat_activity \
+            WHERE datid = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+              AND backend_xid IS NOT NULL \
+           UNION ALL SELECT transaction FROM pg_prepared_xacts \
+            WHERE database = current_database())), \
+       pg_snapshot_xmax(pg_current_snapshot()))::text AS horizon";
+
+#[derive(QueryableByName)]
+struct Horizon {
+    #[diesel(sql_type = Text)]
+    horizon: String,
 }
 
 #[derive(QueryableByName)]
@@ -182,15 +210,19 @@ fn integrate(
     signer: &CheckpointSigner,
     config: &SequencerConfig,
 ) -> Result<BatchOutcome, ApiError> {
-    // First statement of the transaction: no xid of our own yet.
+    // Each statement must see a fresh snapshot, whatever the server default.
+    diesel::sql_query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute(conn)?;
+    let horizon = diesel::sql_query(HORIZON_SQL)
+        .get_result::<Horizon>(conn)?
+        .horizon;
     let entries = diesel::sql_query(format!(
         "SELECT x.id, x.txid::text AS txid, {EVENT_COLUMNS} FROM ledger_entries x \
-         WHERE (x.txid, x.id) > ($1::text::xid8, $2) \
-           AND x.txid < pg_snapshot_xmin(pg_current_snapshot()) \
-         ORDER BY x.txid, x.id LIMIT $3"
+         WHERE (x.txid, x.id) > ($1::text::xid8, $2) AND x.txid < $3::text::xid8 \
+         ORDER BY x.txid, x.id LIMIT $4"
     ))
     .bind::<Text, _>(tip.after.0.to_string())
     .bind::<BigInt, _>(tip.after.1)
+    .bind::<Text, _>(horizon)
     .bind::<BigInt, _>(i64::try_from(config.batch_size).unwrap_or(i64::MAX))
     .load::<EntryRow>(conn)?;
 
@@ -261,7 +293,7 @@ fn checkpoint_if_due(
 ) -> Result<Option<u64>, ApiError> {
     let now = Utc::now();
     let due = match tip.last_checkpoint {
-        None => true,
+        None => tip.size > 0,
         Some((size, _)) if size >= tip.size => false,
         Some((size, time)) => {
             tip.size - size >= config.checkpoint_every

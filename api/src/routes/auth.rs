@@ -11,6 +11,7 @@ use shared::{ErrorEnvelope, Role, UserId};
 use crate::auth::login::{self as sign_in, Credentials, INVALID_CREDENTIALS};
 use crate::auth::sessions::{self, RevokeReason, Rotation};
 use crate::auth::{password, AuthUser, AuthUserPendingMfa};
+use crate::clinical::patients;
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
 use crate::rate_limit::Scope;
@@ -219,7 +220,8 @@ pub async fn me(
     Ok(web::Json(row.info()?))
 }
 
-/// Register as a patient.
+/// Register as a patient. A patient profile (with a new medical record
+/// number) is created with the account; date of birth and sex are optional.
 #[utoipa::path(tag = "auth", request_body = RegisterRequest, responses(
     (status = 201, description = "Account created; sign in next", body = UserInfo),
     (status = 400, description = "Malformed body", body = ErrorEnvelope),
@@ -242,14 +244,23 @@ pub async fn register(
         Role::Patient,
         &body.display_name,
     )?;
+    let full_name = account.display_name.clone().into_inner();
+    let (date_of_birth, sex) = (body.date_of_birth, body.sex.unwrap_or_default());
+    let sealer = state.sealer.clone();
     let row = state
         .db
         .run(move |conn| {
-            users::create(
+            let event = NewEvent::new(Action::PatientRegistered, &ctx);
+            let row = users::create(conn, account, event)?;
+            patients::create_for_registration(
                 conn,
-                account,
-                NewEvent::new(Action::PatientRegistered, &ctx),
-            )
+                &sealer,
+                row.id,
+                full_name,
+                date_of_birth,
+                sex,
+            )?;
+            Ok(row)
         })
         .await?;
     Ok(HttpResponse::Created().json(row.info()?))

@@ -68,10 +68,12 @@ pub async fn list_events(
         limit,
         offset,
     };
-    let scope = LogScope::for_user(&user);
     let (items, total) = state
         .db
-        .run(move |conn| log::list(conn, &scope, &filter))
+        .run(move |conn| {
+            let scope = LogScope::load(conn, &user)?;
+            log::list(conn, &scope, &filter)
+        })
         .await?;
     Ok(web::Json(Page {
         items,
@@ -108,11 +110,13 @@ pub async fn event_proof(
 ) -> Result<web::Json<InclusionProofResponse>, ApiError> {
     let seq = seq.into_inner();
     let tree_size = query.tree_size;
-    let scope = LogScope::for_user(&user);
     let signer = state.ledger_signer.clone();
     let proof = state
         .db
-        .run(move |conn| proofs::inclusion(conn, &scope, &signer, seq, tree_size))
+        .run(move |conn| {
+            let scope = LogScope::load(conn, &user)?;
+            proofs::inclusion(conn, &scope, &signer, seq, tree_size)
+        })
         .await?;
     Ok(web::Json(proof))
 }

@@ -3,13 +3,20 @@
 //! access on its own. `configure` registers every handler through
 //! `utoipa-actix-web`, so registering a route also puts it in the spec.
 
+pub mod access_requests;
+pub mod admin;
 pub mod auth;
+pub mod clinicians;
+pub mod consents;
 pub mod context;
+pub mod emergency;
 pub mod fallback;
 pub mod health;
 pub mod ledger;
 pub mod mfa;
 pub mod paging;
+pub mod patients;
+pub mod records;
 pub mod route_table;
 pub mod users;
 
@@ -45,7 +52,33 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(ledger::get_checkpoint)
         .service(ledger::sign_checkpoint)
         .service(ledger::public_key)
-        .service(ledger::verify_ledger);
+        .service(ledger::verify_ledger)
+        // `/patients/directory` before `/patients/{id}`.
+        .service(patients::directory)
+        .service(patients::list_patients)
+        .service(patients::create_patient)
+        .service(patients::get_patient)
+        .service(patients::link_guardian)
+        .service(clinicians::list_clinicians)
+        .service(clinicians::create_clinician)
+        .service(records::list_records)
+        .service(records::create_record)
+        .service(records::get_record)
+        .service(records::amend_record)
+        .service(records::record_versions)
+        .service(consents::list_consents)
+        .service(consents::grant_consent)
+        .service(consents::revoke_consent)
+        .service(access_requests::list_requests)
+        .service(access_requests::create_request)
+        .service(access_requests::approve_request)
+        .service(access_requests::deny_request)
+        .service(emergency::open_emergency)
+        .service(emergency::list_emergency)
+        .service(emergency::review_emergency)
+        .service(admin::access_overview)
+        .service(admin::demographics)
+        .service(admin::sealed_record);
 }
 
 /// Extractor settings that turn malformed input into the JSON envelope.

@@ -58,7 +58,7 @@ async fn a_thousand_guesses_evaluate_at_most_five() {
 
 #[actix_rt::test]
 async fn sign_in_is_rate_limited_per_address_and_account() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|s| s.rate_limits = api::rate_limit::RateLimits::default()).await;
     app.seed_demo();
     // Per account: 10 at once, even spread over failures that would not lock yet.
     let mut last = StatusCode::OK;
@@ -88,7 +88,7 @@ async fn sign_in_is_rate_limited_per_address_and_account() {
 
 #[actix_rt::test]
 async fn registration_is_rate_limited_per_address() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|s| s.rate_limits = api::rate_limit::RateLimits::default()).await;
     let mut statuses = Vec::new();
     for i in 0..12 {
         let resp = app

@@ -126,6 +126,9 @@ impl TestApp {
             data_dir.clone(),
         );
         settings.pool_size = 4;
+        // Tests sign in far more often than people do; the rate-limit tests
+        // turn the limits back on.
+        settings.rate_limits = api::rate_limit::RateLimits::unlimited();
         customise(&mut settings);
         let app = Application::build(settings).await.expect("app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
@@ -153,9 +156,70 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
-    /// The demo accounts (all with `DEMO_PASSWORD`).
+    /// The demo accounts (all with `DEMO_PASSWORD`) and their charts.
     pub fn seed_demo(&self) {
-        api::seed::seed_demo(&mut self.conn()).unwrap();
+        api::seed::seed_demo_full(&mut self.conn(), &self.sealer()).unwrap();
+    }
+
+    /// A sealer over the app's seal key file.
+    pub fn sealer(&self) -> api::crypto::Sealer {
+        api::crypto::Sealer::from_file(self.data_dir.join("seal.keys")).unwrap()
+    }
+
+    /// Runs SQL against the test database.
+    pub fn sql(&self, query: &str) -> usize {
+        sql_query(query).execute(&mut self.conn()).unwrap()
+    }
+
+    /// The patient profile id of a patient-role account.
+    pub fn patient_id(&self, username: &str) -> uuid::Uuid {
+        use api::db::schema::{patients, users};
+        patients::table
+            .inner_join(users::table.on(users::id.nullable().eq(patients::user_id)))
+            .filter(users::username.eq(username))
+            .select(patients::id)
+            .first(&mut self.conn())
+            .unwrap()
+    }
+
+    /// Record ids of a chart with a kind, oldest first.
+    pub fn record_of_kind(&self, patient: uuid::Uuid, kind: &str) -> uuid::Uuid {
+        use api::db::schema::records;
+        records::table
+            .filter(records::patient_id.eq(patient))
+            .filter(records::kind.eq(kind))
+            .order(records::created_at)
+            .select(records::id)
+            .first(&mut self.conn())
+            .unwrap()
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// How many ledger entries have `action` and `outcome`.
+    pub fn ledger_count_outcome(&self, action: &str, outcome: &str) -> i64 {
+        use api::db::schema::ledger_entries::dsl;
+        dsl::ledger_entries
+            .filter(dsl::action.eq(action))
+            .filter(dsl::outcome.eq(outcome))
+            .count()
+            .get_result(&mut self.conn())
+            .unwrap()
     }
 
     pub async fn login_response(&self, username: &str, password: &str) -> Response {

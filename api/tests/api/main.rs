@@ -4,8 +4,16 @@
 mod helpers;
 
 mod auth_lifecycle;
+mod authz_matrix;
 mod hardening_login;
 mod health_and_errors;
+mod ledger_bench;
+mod ledger_concurrency;
+mod ledger_endpoints;
+mod ledger_helpers;
+mod ledger_insert_only;
+mod ledger_kill;
+mod ledger_tamper;
 mod login;
 mod spec_routes;
 mod token_catalogue;

@@ -1,0 +1,172 @@
+//! Emergency access ("break the glass"): opened by a doctor for at most 60
+//! minutes; reviewed by an admin with a note. It grants access by itself
+//! while open; review does not change that, it is the after-the-fact check.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use shared::emergency::EmergencyAccess;
+use shared::{PatientId, UserId};
+use uuid::Uuid;
+
+use crate::access::scope::ListScope;
+use crate::access::Actor;
+use crate::clinical::user_names;
+use crate::db::schema::{emergency_accesses, patients};
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = emergency_accesses)]
+pub struct EmergencyRow {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub doctor_id: Uuid,
+    pub reason: String,
+    pub opened_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub reviewed_by: Option<Uuid>,
+    pub review_note: Option<String>,
+}
+
+pub fn open(
+    conn: &mut PgConnection,
+    patient_id: Uuid,
+    doctor_id: Uuid,
+    reason: &str,
+    minutes: i64,
+) -> Result<EmergencyRow, ApiError> {
+    let now = Utc::now();
+    Ok(diesel::insert_into(emergency_accesses::table)
+        .values((
+            emergency_accesses::id.eq(Uuid::new_v4()),
+            emergency_accesses::patient_id.eq(patient_id),
+            emergency_accesses::doctor_id.eq(doctor_id),
+            emergency_accesses::reason.eq(reason),
+            emergency_accesses::opened_at.eq(now),
+            emergency_accesses::expires_at.eq(now + Duration::minutes(minutes)),
+        ))
+        .returning(EmergencyRow::as_returning())
+        .get_result(conn)?)
+}
+
+pub fn find_for_update(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<EmergencyRow>, ApiError> {
+    Ok(emergency_accesses::table
+        .find(id)
+        .select(EmergencyRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()?)
+}
+
+pub fn review(
+    conn: &mut PgConnection,
+    id: Uuid,
+    by: Uuid,
+    note: &str,
+) -> Result<EmergencyRow, ApiError> {
+    Ok(diesel::update(emergency_accesses::table.find(id))
+        .set((
+            emergency_accesses::reviewed_at.eq(Utc::now()),
+            emergency_accesses::reviewed_by.eq(by),
+            emergency_accesses::review_note.eq(note),
+        ))
+        .returning(EmergencyRow::as_returning())
+        .get_result(conn)?)
+}
+
+pub fn to_view(
+    conn: &mut PgConnection,
+    rows: Vec<EmergencyRow>,
+) -> Result<Vec<EmergencyAccess>, ApiError> {
+    let now = Utc::now();
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.doctor_id).collect();
+    let names = user_names(conn, &ids)?;
+    let pids: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
+    let pnames: std::collections::HashMap<Uuid, String> = patients::table
+        .filter(patients::id.eq_any(&pids))
+        .select((patients::id, patients::full_name))
+        .load::<(Uuid, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| EmergencyAccess {
+            id: r.id,
+            patient_id: PatientId(r.patient_id),
+            patient_name: pnames.get(&r.patient_id).cloned().unwrap_or_default(),
+            doctor_id: UserId(r.doctor_id),
+            doctor_name: names.get(&r.doctor_id).cloned().unwrap_or_default(),
+            reason: r.reason,
+            opened_at: r.opened_at,
+            expires_at: r.expires_at,
+            active: r.opened_at <= now && now < r.expires_at,
+            reviewed_at: r.reviewed_at,
+            reviewed_by: r.reviewed_by.map(UserId),
+            review_note: r.review_note,
+        })
+        .collect())
+}
+
+/// `open`: still running; `unreviewed`: not reviewed yet (open or ended).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusFilter {
+    Open,
+    Unreviewed,
+    Reviewed,
+}
+
+pub struct ListFilter {
+    pub patient_id: Option<Uuid>,
+    pub status: Option<StatusFilter>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+pub fn list(
+    conn: &mut PgConnection,
+    scope: &ListScope,
+    actor: Actor,
+    f: &ListFilter,
+) -> Result<(Vec<EmergencyRow>, i64), ApiError> {
+    let now = Utc::now();
+    let charts = scope.chart_ids();
+    let build = || {
+        let mut q = emergency_accesses::table.into_boxed();
+        match scope {
+            ListScope::All => {}
+            ListScope::Charts(_) => {
+                q = q.filter(emergency_accesses::patient_id.eq_any(charts.clone()))
+            }
+            ListScope::AsClinician => q = q.filter(emergency_accesses::doctor_id.eq(actor.id.0)),
+        }
+        if let Some(p) = f.patient_id {
+            q = q.filter(emergency_accesses::patient_id.eq(p));
+        }
+        match f.status {
+            None => {}
+            Some(StatusFilter::Open) => q = q.filter(emergency_accesses::expires_at.gt(now)),
+            Some(StatusFilter::Unreviewed) => {
+                q = q.filter(emergency_accesses::reviewed_at.is_null())
+            }
+            Some(StatusFilter::Reviewed) => {
+                q = q.filter(emergency_accesses::reviewed_at.is_not_null())
+            }
+        }
+        q
+    };
+    let total = build().count().get_result(conn)?;
+    let rows = build()
+        .order((
+            emergency_accesses::opened_at.desc(),
+            emergency_accesses::id.desc(),
+        ))
+        .limit(f.limit)
+        .offset(f.offset)
+        .select(EmergencyRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}

@@ -1,0 +1,47 @@
+//! Clinical data repositories: patients and clinicians, records and their
+//! sealed versions, consents, access requests, guardian links and emergency
+//! access. Functions take `&mut PgConnection` so a handler composes them
+//! with the access decision and the ledger event in one transaction.
+//!
+//! Nothing here decides who may do what (that is `access`), and nothing here
+//! logs clinical text: bodies and contact details are sealed before they
+//! reach the database and opened only for a caller the policy allowed.
+
+pub mod clinicians;
+pub mod consents;
+pub mod emergency;
+pub mod guardians;
+pub mod overview;
+pub mod patients;
+pub mod records;
+pub mod requests;
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::schema::users;
+use crate::error::ApiError;
+
+/// Display names for a set of accounts.
+pub fn user_names(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, String>, ApiError> {
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    let rows: Vec<(Uuid, String)> = users::table
+        .filter(users::id.eq_any(&ids))
+        .select((users::id, users::display_name))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Parses a stored enum column, failing as an internal error.
+pub fn stored<T: std::str::FromStr>(column: &'static str, value: &str) -> Result<T, ApiError> {
+    value
+        .parse()
+        .map_err(|_| ApiError::internal(column, "unknown value in database"))
+}

@@ -1,0 +1,316 @@
+//! Access requests: a doctor asks for access to a chart (purpose, scope,
+//! duration); the patient or a guardian approves — possibly narrowing access,
+//! scope or duration — or denies. Pending requests are listed for the
+//! patient; doctors list their own.
+
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+use shared::consents::{
+    AccessLevel, AccessRequestView, ApprovalOutcome, ApproveAccessRequest, ConsentScope,
+    DenyAccessRequest, NewAccessRequest, RequestStatus,
+};
+use shared::ledger::Action as Ledger;
+use shared::patients::parse_text;
+use shared::users::Page;
+use shared::{ErrorEnvelope, PatientId, UserId};
+use utoipa::IntoParams;
+
+use crate::access::{self, scope, Action, Actor, Target};
+use crate::auth::AuthUser;
+use crate::clinical::{consents, records, requests};
+use crate::error::ApiError;
+use crate::ledger::{self, NewEvent};
+use crate::routes::context::RequestContext;
+use crate::routes::paging::PageParams;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RequestQuery {
+    /// Only this chart's requests.
+    pub patient_id: Option<PatientId>,
+    /// `pending`, `approved` or `denied`.
+    pub status: Option<RequestStatus>,
+}
+
+/// Access requests the caller may see, newest first.
+#[utoipa::path(tag = "access-requests", security(("bearer" = [])), params(PageParams, RequestQuery), responses(
+    (status = 200, description = "One page of requests", body = Page<AccessRequestView>),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 422, description = "Bad paging or filter", body = ErrorEnvelope),
+))]
+#[get("/api/v1/access-requests")]
+pub async fn list_requests(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    page: web::Query<PageParams>,
+    query: web::Query<RequestQuery>,
+) -> Result<web::Json<Page<AccessRequestView>>, ApiError> {
+    let (limit, offset) = page.resolve()?;
+    let q = query.into_inner();
+    let filter = requests::ListFilter {
+        patient_id: q.patient_id.map(|p| p.0),
+        status: q.status,
+        limit,
+        offset,
+    };
+    let actor = Actor::from(user);
+    let (items, total) = state
+        .db
+        .run(move |conn| {
+            let scope = scope::oversight(conn, actor)?;
+            let (rows, total) = requests::list(conn, &scope, actor, &filter)?;
+            Ok((requests::to_view(conn, rows)?, total))
+        })
+        .await?;
+    Ok(web::Json(Page {
+        items,
+        total,
+        limit,
+        offset,
+    }))
+}
+
+fn check_duration(hours: i32) -> Result<i32, ApiError> {
+    if (1..=8760).contains(&hours) {
+        Ok(hours)
+    } else {
+        Err(ApiError::validation(
+            "duration_hours",
+            "duration must be 1 to 8760 hours",
+        ))
+    }
+}
+
+/// Ask a patient for access (doctors).
+#[utoipa::path(tag = "access-requests", security(("bearer" = [])), request_body = NewAccessRequest, responses(
+    (status = 201, description = "Requested (pending)", body = AccessRequestView),
+    (status = 400, description = "Malformed body or unknown field", body = ErrorEnvelope),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 403, description = "Not a doctor", body = ErrorEnvelope),
+    (status = 404, description = "No such patient", body = ErrorEnvelope),
+    (status = 422, description = "Purpose, scope or duration invalid", body = ErrorEnvelope),
+))]
+#[post("/api/v1/access-requests")]
+pub async fn create_request(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    user: AuthUser,
+    body: web::Json<NewAccessRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let req = body.into_inner();
+    let actor = Actor::from(user);
+    let view = state
+        .db
+        .run(move |conn| {
+            let patient = req.patient_id.0;
+            let permit = access::authorize(
+                conn,
+                actor,
+                Action::RequestAccess,
+                &Target::Patient(patient),
+                NewEvent::new(Ledger::AccessRequested, &ctx),
+            )?;
+            let purpose = parse_text("purpose", &req.purpose, 3, 500, true)?;
+            let hours = check_duration(req.duration_hours)?;
+            let scope = consents::validate_scope(conn, patient, &req.scope)?;
+            let row = requests::create(
+                conn,
+                requests::NewRequest {
+                    patient_id: patient,
+                    requester_id: actor.id.0,
+                    purpose,
+                    access: req.access,
+                    scope,
+                    duration_hours: hours,
+                },
+            )?;
+            ledger::record(conn, &permit.event)?;
+            Ok(requests::to_view(conn, vec![row])?.remove(0))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Whether `narrower` grants no more than `asked` on this chart.
+fn within(
+    conn: &mut diesel::PgConnection,
+    narrower: &ConsentScope,
+    asked: &ConsentScope,
+) -> Result<bool, ApiError> {
+    if !narrower.within(asked) {
+        return Ok(false);
+    }
+    if let (ConsentScope::Records { record_ids }, ConsentScope::Kinds { kinds }) = (narrower, asked)
+    {
+        for r in record_ids {
+            let kind = records::find(conn, r.0)?
+                .map(|row| row.kind())
+                .transpose()?;
+            if !kind.is_some_and(|k| kinds.contains(&k)) {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// Approve a pending request (the patient or a guardian), optionally with
+/// less access, a narrower scope or a shorter duration. Creates the consent.
+#[utoipa::path(tag = "access-requests", security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Request id")), request_body = ApproveAccessRequest, responses(
+    (status = 200, description = "Approved; the consent it created", body = ApprovalOutcome),
+    (status = 400, description = "Malformed body or unknown field", body = ErrorEnvelope),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 403, description = "The caller sees the chart but does not act for the patient", body = ErrorEnvelope),
+    (status = 404, description = "No such request, or not one the caller may see", body = ErrorEnvelope),
+    (status = 409, description = "Already decided", body = ErrorEnvelope),
+    (status = 422, description = "Wider than asked, or invalid", body = ErrorEnvelope),
+))]
+#[post("/api/v1/access-requests/{id}/approve")]
+pub async fn approve_request(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    user: AuthUser,
+    id: web::Path<uuid::Uuid>,
+    body: web::Json<ApproveAccessRequest>,
+) -> Result<web::Json<ApprovalOutcome>, ApiError> {
+    let id = id.into_inner();
+    let change = body.into_inner();
+    let actor = Actor::from(user);
+    let outcome = state
+        .db
+        .run(move |conn| {
+            let event = NewEvent::new(Ledger::AccessApproved, &ctx);
+            let Some(row) = requests::find_for_update(conn, id)? else {
+                return Err(access::deny_missing(conn, actor, event));
+            };
+            let permit = access::authorize(
+                conn,
+                actor,
+                Action::ActForPatient,
+                &Target::Patient(row.patient_id),
+                event,
+            )?;
+            if row.status()? != RequestStatus::Pending {
+                return Err(ApiError::Conflict(
+                    "this request has already been decided".into(),
+                ));
+            }
+            let asked_access = row.access()?;
+            let asked_scope = row.scope()?;
+            let access = change.access.unwrap_or(asked_access);
+            if asked_access == AccessLevel::Read && access == AccessLevel::ReadWrite {
+                return Err(ApiError::validation(
+                    "access",
+                    "cannot grant more than was asked",
+                ));
+            }
+            let scope = match &change.scope {
+                Some(s) => {
+                    let s = consents::validate_scope(conn, row.patient_id, s)?;
+                    if !within(conn, &s, &asked_scope)? {
+                        return Err(ApiError::validation(
+                            "scope",
+                            "cannot grant more than was asked",
+                        ));
+                    }
+                    s
+                }
+                None => asked_scope,
+            };
+            let hours = check_duration(change.duration_hours.unwrap_or(row.duration_hours))?;
+            if hours > row.duration_hours {
+                return Err(ApiError::validation(
+                    "duration_hours",
+                    "cannot grant longer than was asked",
+                ));
+            }
+            let consent = consents::create(
+                conn,
+                consents::NewConsent {
+                    patient_id: row.patient_id,
+                    grantee_id: row.requester_id,
+                    access,
+                    scope,
+                    granted_by: actor.id.0,
+                    expires_at: Some(Utc::now() + Duration::hours(i64::from(hours))),
+                    access_request_id: Some(row.id),
+                },
+            )?;
+            let decided = requests::decide(
+                conn,
+                id,
+                RequestStatus::Approved,
+                actor.id.0,
+                None,
+                Some(consent.id),
+            )?;
+            let requester = UserId(row.requester_id);
+            let granted = NewEvent {
+                action: Ledger::ConsentGranted,
+                ..permit.event.clone()
+            };
+            ledger::record(conn, &permit.event.subject_user(requester))?;
+            ledger::record(conn, &granted.subject_user(requester))?;
+            Ok(ApprovalOutcome {
+                request: requests::to_view(conn, vec![decided])?.remove(0),
+                consent: consents::to_view(conn, vec![consent])?.remove(0),
+            })
+        })
+        .await?;
+    Ok(web::Json(outcome))
+}
+
+/// Deny a pending request (the patient or a guardian).
+#[utoipa::path(tag = "access-requests", security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Request id")), request_body = DenyAccessRequest, responses(
+    (status = 200, description = "Denied", body = AccessRequestView),
+    (status = 400, description = "Malformed body or unknown field", body = ErrorEnvelope),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 403, description = "The caller sees the chart but does not act for the patient", body = ErrorEnvelope),
+    (status = 404, description = "No such request, or not one the caller may see", body = ErrorEnvelope),
+    (status = 409, description = "Already decided", body = ErrorEnvelope),
+    (status = 422, description = "Note too long", body = ErrorEnvelope),
+))]
+#[post("/api/v1/access-requests/{id}/deny")]
+pub async fn deny_request(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    user: AuthUser,
+    id: web::Path<uuid::Uuid>,
+    body: web::Json<DenyAccessRequest>,
+) -> Result<web::Json<AccessRequestView>, ApiError> {
+    let id = id.into_inner();
+    let note = body
+        .into_inner()
+        .note
+        .map(|n| parse_text("note", &n, 1, 500, true))
+        .transpose()?;
+    let actor = Actor::from(user);
+    let view = state
+        .db
+        .run(move |conn| {
+            let event = NewEvent::new(Ledger::AccessDenied, &ctx);
+            let Some(row) = requests::find_for_update(conn, id)? else {
+                return Err(access::deny_missing(conn, actor, event));
+            };
+            let permit = access::authorize(
+                conn,
+                actor,
+                Action::ActForPatient,
+                &Target::Patient(row.patient_id),
+                event,
+            )?;
+            if row.status()? != RequestStatus::Pending {
+                return Err(ApiError::Conflict(
+                    "this request has already been decided".into(),
+                ));
+            }
+            let decided =
+                requests::decide(conn, id, RequestStatus::Denied, actor.id.0, note, None)?;
+            ledger::record(conn, &permit.event.subject_user(UserId(row.requester_id)))?;
+            Ok(requests::to_view(conn, vec![decided])?.remove(0))
+        })
+        .await?;
+    Ok(web::Json(view))
+}

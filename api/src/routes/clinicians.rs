@@ -1,0 +1,103 @@
+//! The clinician directory (anyone signed in: to choose whom to grant
+//! access) and admin creation of clinician profiles.
+
+use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
+use shared::ledger::Action as Ledger;
+use shared::patients::{parse_text, ClinicianProfile, ClinicianSummary, CreateClinicianRequest};
+use shared::users::Page;
+use shared::{ErrorEnvelope, Role};
+use utoipa::IntoParams;
+
+use crate::access::{self, Action, Actor, Target};
+use crate::auth::AuthUser;
+use crate::clinical::clinicians;
+use crate::error::ApiError;
+use crate::ledger::{self, NewEvent};
+use crate::routes::context::RequestContext;
+use crate::routes::paging::PageParams;
+use crate::routes::patients::search_text;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClinicianQuery {
+    /// Text in the name, department or specialty.
+    pub q: Option<String>,
+    /// `doctor` or `nurse`.
+    pub role: Option<Role>,
+}
+
+/// Doctors and nurses (name, department, specialty), by name.
+#[utoipa::path(tag = "clinicians", security(("bearer" = [])), params(PageParams, ClinicianQuery), responses(
+    (status = 200, description = "One page of clinicians", body = Page<ClinicianSummary>),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 422, description = "Bad paging or filter", body = ErrorEnvelope),
+))]
+#[get("/api/v1/clinicians")]
+pub async fn list_clinicians(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    page: web::Query<PageParams>,
+    query: web::Query<ClinicianQuery>,
+) -> Result<web::Json<Page<ClinicianSummary>>, ApiError> {
+    let (limit, offset) = page.resolve()?;
+    let q = query.into_inner();
+    let text = search_text(q.q)?;
+    let actor = Actor::from(user);
+    let (items, total) = state
+        .db
+        .run(move |conn| {
+            access::require(conn, actor, Action::ListClinicians, &Target::System)?;
+            clinicians::directory(conn, text.as_deref(), q.role, limit, offset)
+        })
+        .await?;
+    Ok(web::Json(Page {
+        items,
+        total,
+        limit,
+        offset,
+    }))
+}
+
+/// Create the clinician profile of a doctor or nurse account (admin).
+#[utoipa::path(tag = "clinicians", security(("bearer" = [])), request_body = CreateClinicianRequest, responses(
+    (status = 201, description = "Created", body = ClinicianProfile),
+    (status = 400, description = "Malformed body", body = ErrorEnvelope),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 403, description = "Not an admin", body = ErrorEnvelope),
+    (status = 409, description = "Profile or licence number exists", body = ErrorEnvelope),
+    (status = 422, description = "A field is invalid", body = ErrorEnvelope),
+))]
+#[post("/api/v1/clinicians")]
+pub async fn create_clinician(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    user: AuthUser,
+    body: web::Json<CreateClinicianRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let req = body.into_inner();
+    let actor = Actor::from(user);
+    let profile = state
+        .db
+        .run(move |conn| {
+            let permit = access::authorize(
+                conn,
+                actor,
+                Action::Administer,
+                &Target::System,
+                NewEvent::new(Ledger::UserChanged, &ctx),
+            )?;
+            let new = clinicians::NewClinician {
+                user_id: req.user_id.0,
+                department: parse_text("department", &req.department, 1, 100, false)?,
+                specialty: parse_text("specialty", &req.specialty, 1, 100, false)?,
+                licence_number: parse_text("licence_number", &req.licence_number, 1, 50, false)?,
+            };
+            let profile = clinicians::create(conn, new)?;
+            ledger::record(conn, &permit.event.subject_user(profile.user_id))?;
+            Ok(profile)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(profile))
+}

@@ -1,0 +1,167 @@
+//! Emergency access ("break the glass"): a doctor opens it on a chart with a
+//! reason (≥ 10 characters) for at most 60 minutes; the patient sees it in
+//! their list; admins list the open and unreviewed ones and review each.
+
+use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
+use shared::emergency::{
+    EmergencyAccess, OpenEmergencyRequest, ReviewEmergencyRequest, MAX_MINUTES, MIN_REASON_CHARS,
+};
+use shared::ledger::Action as Ledger;
+use shared::patients::parse_text;
+use shared::users::Page;
+use shared::{ErrorEnvelope, PatientId, UserId};
+use utoipa::IntoParams;
+
+use crate::access::{self, scope, Action, Actor, Target};
+use crate::auth::AuthUser;
+use crate::clinical::emergency::{self, StatusFilter};
+use crate::error::ApiError;
+use crate::ledger::{self, NewEvent};
+use crate::routes::context::RequestContext;
+use crate::routes::paging::PageParams;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EmergencyQuery {
+    /// Only this chart's.
+    pub patient_id: Option<PatientId>,
+    /// `open` (not yet expired), `unreviewed` or `reviewed`.
+    pub status: Option<StatusFilter>,
+}
+
+/// Open emergency access to a chart (doctors). Lasts `duration_minutes`
+/// (1–60, default 60); the patient and admins see it at once.
+#[utoipa::path(tag = "emergency", security(("bearer" = [])), params(("id" = PatientId, Path, description = "Patient id")), request_body = OpenEmergencyRequest, responses(
+    (status = 201, description = "Opened", body = EmergencyAccess),
+    (status = 400, description = "Malformed body or unknown field", body = ErrorEnvelope),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 403, description = "Not a doctor", body = ErrorEnvelope),
+    (status = 404, description = "No such patient", body = ErrorEnvelope),
+    (status = 422, description = "Reason shorter than 10 characters, or duration outside 1–60", body = ErrorEnvelope),
+))]
+#[post("/api/v1/patients/{id}/emergency-access")]
+pub async fn open_emergency(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    user: AuthUser,
+    id: web::Path<PatientId>,
+    body: web::Json<OpenEmergencyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let patient = id.into_inner().0;
+    let req = body.into_inner();
+    let actor = Actor::from(user);
+    let view = state
+        .db
+        .run(move |conn| {
+            let permit = access::authorize(
+                conn,
+                actor,
+                Action::OpenEmergency,
+                &Target::Patient(patient),
+                NewEvent::new(Ledger::EmergencyOpened, &ctx),
+            )?;
+            let reason = parse_text("reason", &req.reason, MIN_REASON_CHARS, 1000, true)?;
+            let minutes = req.duration_minutes.unwrap_or(MAX_MINUTES);
+            if !(1..=MAX_MINUTES).contains(&minutes) {
+                return Err(ApiError::validation(
+                    "duration_minutes",
+                    "emergency access lasts 1 to 60 minutes",
+                ));
+            }
+            let row = emergency::open(conn, patient, actor.id.0, &reason, minutes)?;
+            ledger::record(conn, &permit.event)?;
+            Ok(emergency::to_view(conn, vec![row])?.remove(0))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Emergency accesses the caller may see, newest first: admins all, doctors
+/// their own, patients and guardians those on their charts.
+#[utoipa::path(tag = "emergency", security(("bearer" = [])), params(PageParams, EmergencyQuery), responses(
+    (status = 200, description = "One page", body = Page<EmergencyAccess>),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 422, description = "Bad paging or filter", body = ErrorEnvelope),
+))]
+#[get("/api/v1/emergency-access")]
+pub async fn list_emergency(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    page: web::Query<PageParams>,
+    query: web::Query<EmergencyQuery>,
+) -> Result<web::Json<Page<EmergencyAccess>>, ApiError> {
+    let (limit, offset) = page.resolve()?;
+    let q = query.into_inner();
+    let filter = emergency::ListFilter {
+        patient_id: q.patient_id.map(|p| p.0),
+        status: q.status,
+        limit,
+        offset,
+    };
+    let actor = Actor::from(user);
+    let (items, total) = state
+        .db
+        .run(move |conn| {
+            let scope = scope::oversight(conn, actor)?;
+            let (rows, total) = emergency::list(conn, &scope, actor, &filter)?;
+            Ok((emergency::to_view(conn, rows)?, total))
+        })
+        .await?;
+    Ok(web::Json(Page {
+        items,
+        total,
+        limit,
+        offset,
+    }))
+}
+
+/// Review an emergency access with a note (admins). Each is reviewed once.
+#[utoipa::path(tag = "emergency", security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Emergency access id")), request_body = ReviewEmergencyRequest, responses(
+    (status = 200, description = "Reviewed", body = EmergencyAccess),
+    (status = 400, description = "Malformed body or unknown field", body = ErrorEnvelope),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 403, description = "Not an admin", body = ErrorEnvelope),
+    (status = 404, description = "No such emergency access", body = ErrorEnvelope),
+    (status = 409, description = "Already reviewed", body = ErrorEnvelope),
+    (status = 422, description = "Note missing or too long", body = ErrorEnvelope),
+))]
+#[post("/api/v1/emergency-access/{id}/review")]
+pub async fn review_emergency(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    user: AuthUser,
+    id: web::Path<uuid::Uuid>,
+    body: web::Json<ReviewEmergencyRequest>,
+) -> Result<web::Json<EmergencyAccess>, ApiError> {
+    let id = id.into_inner();
+    let req = body.into_inner();
+    let actor = Actor::from(user);
+    let view = state
+        .db
+        .run(move |conn| {
+            let event = NewEvent::new(Ledger::EmergencyReviewed, &ctx);
+            let Some(row) = emergency::find_for_update(conn, id)? else {
+                return Err(access::deny_missing(conn, actor, event));
+            };
+            let permit = access::authorize(
+                conn,
+                actor,
+                Action::Administer,
+                &Target::Patient(row.patient_id),
+                event,
+            )?;
+            let note = parse_text("note", &req.note, 1, 1000, true)?;
+            if row.reviewed_at.is_some() {
+                return Err(ApiError::Conflict(
+                    "this emergency access has already been reviewed".into(),
+                ));
+            }
+            let row = emergency::review(conn, id, actor.id.0, &note)?;
+            ledger::record(conn, &permit.event.subject_user(UserId(row.doctor_id)))?;
+            Ok(emergency::to_view(conn, vec![row])?.remove(0))
+        })
+        .await?;
+    Ok(web::Json(view))
+}

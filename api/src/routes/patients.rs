@@ -1,0 +1,300 @@
+//! Patient profiles: the caller's list, one profile, the clinicians' patient
+//! directory, admin creation of profiles and guardian links.
+
+use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
+use shared::ledger::Action as Ledger;
+use shared::patients::{
+    parse_text, CreatePatientRequest, DirectoryEntry, Guardianship, LinkGuardianRequest,
+    PatientProfile,
+};
+use shared::users::Page;
+use shared::{ErrorEnvelope, PatientId, Role, UserId};
+use utoipa::IntoParams;
+
+use crate::access::{self, scope, Action, Actor, Target};
+use crate::auth::AuthUser;
+use crate::clinical::{guardians, patients};
+use crate::error::ApiError;
+use crate::ledger::{self, NewEvent};
+use crate::routes::context::RequestContext;
+use crate::routes::paging::PageParams;
+use crate::state::AppState;
+use crate::users::{self, NewAccount};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PatientQuery {
+    /// Text in the name or medical record number.
+    pub q: Option<String>,
+}
+
+/// Trimmed search text of at most 100 characters; `None` when blank.
+pub fn search_text(q: Option<String>) -> Result<Option<String>, ApiError> {
+    let text = q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+    if text.as_ref().is_some_and(|t| t.chars().count() > 100) {
+        return Err(ApiError::validation(
+            "q",
+            "search text must be at most 100 characters",
+        ));
+    }
+    Ok(text)
+}
+
+/// Patients the caller may see: admins all; a patient their own chart and
+/// their wards'; clinicians the charts they hold a live consent or open
+/// emergency access for. Ordered by name.
+#[utoipa::path(tag = "patients", security(("bearer" = [])), params(PageParams, PatientQuery), responses(
+    (status = 200, description = "One page of profiles", body = Page<PatientProfile>),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 422, description = "Bad paging or filter", body = ErrorEnvelope),
+))]
+#[get("/api/v1/patients")]
+pub async fn list_patients(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    page: web::Query<PageParams>,
+    query: web::Query<PatientQuery>,
+) -> Result<web::Json<Page<PatientProfile>>, ApiError> {
+    let (limit, offset) = page.resolve()?;
+    let text = search_text(query.into_inner().q)?;
+    let sealer = state.sealer.clone();
+    let actor = Actor::from(user);
+    let (items, total) = state
+        .db
+        .run(move |conn| {
+            let scope = scope::visible_patients(conn, actor)?;
+            let (rows, total) = patients::list(conn, &scope, text.as_deref(), limit, offset)?;
+            let items = rows
+                .iter()
+                .map(|r| r.profile(&sealer))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((items, total))
+        })
+        .await?;
+    Ok(web::Json(Page {
+        items,
+        total,
+        limit,
+        offset,
+    }))
+}
+
+/// Find any patient by name or record number to request access (doctors and
+/// nurses). Answers id, name and record number only; the search is logged
+/// (without its text).
+#[utoipa::path(tag = "patients", security(("bearer" = [])), params(PageParams, PatientQuery), responses(
+    (status = 200, description = "Matching patients, by name", body = Page<DirectoryEntry>),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 403, description = "Not a doctor or nurse", body = ErrorEnvelope),
+    (status = 422, description = "Missing or bad search text or paging", body = ErrorEnvelope),
+))]
+#[get("/api/v1/patients/directory")]
+pub async fn directory(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    user: AuthUser,
+    page: web::Query<PageParams>,
+    query: web::Query<PatientQuery>,
+) -> Result<web::Json<Page<DirectoryEntry>>, ApiError> {
+    let (limit, offset) = page.resolve()?;
+    let text = search_text(query.into_inner().q)?;
+    let actor = Actor::from(user);
+    let (items, total) = state
+        .db
+        .run(move |conn| {
+            let permit = access::authorize(
+                conn,
+                actor,
+                Action::SearchDirectory,
+                &Target::System,
+                NewEvent::new(Ledger::DirectorySearched, &ctx),
+            )?;
+            let text = text.filter(|t| t.chars().count() >= 2).ok_or_else(|| {
+                ApiError::validation("q", "search text of at least 2 characters is required")
+            })?;
+            let (rows, total) =
+                patients::list(conn, &scope::ListScope::All, Some(&text), limit, offset)?;
+            permit.record(conn)?;
+            Ok((rows.iter().map(|r| r.directory_entry()).collect(), total))
+        })
+        .await?;
+    Ok(web::Json(Page {
+        items,
+        total,
+        limit,
+        offset,
+    }))
+}
+
+/// One patient's profile (logged as a view of the chart).
+#[utoipa::path(tag = "patients", security(("bearer" = [])), params(("id" = PatientId, Path, description = "Patient id")), responses(
+    (status = 200, description = "The profile", body = PatientProfile),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 404, description = "No such patient, or not one the caller may see", body = ErrorEnvelope),
+))]
+#[get("/api/v1/patients/{id}")]
+pub async fn get_patient(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    user: AuthUser,
+    id: web::Path<PatientId>,
+) -> Result<web::Json<PatientProfile>, ApiError> {
+    let id = id.into_inner().0;
+    let sealer = state.sealer.clone();
+    let actor = Actor::from(user);
+    let profile = state
+        .db
+        .run(move |conn| {
+            let permit = access::authorize(
+                conn,
+                actor,
+                Action::ViewProfile,
+                &Target::Patient(id),
+                NewEvent::new(Ledger::RecordViewed, &ctx),
+            )?;
+            let row = patients::find(conn, id)?.ok_or(ApiError::NotFound("not found"))?;
+            permit.record(conn)?;
+            row.profile(&sealer)
+        })
+        .await?;
+    Ok(web::Json(profile))
+}
+
+/// Create a patient profile (admin): for an existing patient-role account
+/// (`user_id`), together with a new account (`account`), or without one.
+#[utoipa::path(tag = "patients", security(("bearer" = [])), request_body = CreatePatientRequest, responses(
+    (status = 201, description = "Created", body = PatientProfile),
+    (status = 400, description = "Malformed body", body = ErrorEnvelope),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 403, description = "Not an admin", body = ErrorEnvelope),
+    (status = 409, description = "The account already has a profile, or the username is taken", body = ErrorEnvelope),
+    (status = 422, description = "A field is invalid", body = ErrorEnvelope),
+))]
+#[post("/api/v1/patients")]
+pub async fn create_patient(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    user: AuthUser,
+    body: web::Json<CreatePatientRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let actor = Actor::from(user);
+    let full_name = parse_text("full_name", &body.full_name, 1, 100, false)?;
+    let contact = body
+        .contact
+        .as_deref()
+        .map(|c| parse_text("contact", c, 1, 500, true))
+        .transpose()?;
+    if body.user_id.is_some() && body.account.is_some() {
+        return Err(ApiError::validation(
+            "account",
+            "give user_id or account, not both",
+        ));
+    }
+    let account = body
+        .account
+        .as_ref()
+        .map(|a| NewAccount::parse(&a.username, &a.password, Role::Patient, &full_name))
+        .transpose()?;
+    let sealer = state.sealer.clone();
+    let profile = state
+        .db
+        .run(move |conn| {
+            let permit = access::authorize(
+                conn,
+                actor,
+                Action::Administer,
+                &Target::System,
+                NewEvent::new(Ledger::PatientRegistered, &ctx),
+            )?;
+            let user_id = match (body.user_id, account) {
+                (Some(UserId(u)), _) => {
+                    let row = users::find_by_id(conn, u)?
+                        .ok_or_else(|| ApiError::validation("user_id", "no such account"))?;
+                    if row.role()? != Role::Patient {
+                        return Err(ApiError::validation(
+                            "user_id",
+                            "the account is not a patient",
+                        ));
+                    }
+                    Some(u)
+                }
+                (None, Some(account)) => {
+                    let event =
+                        NewEvent::new(Ledger::UserCreated, &ctx).actor(actor.id, actor.role);
+                    Some(users::create(conn, account, event)?.id)
+                }
+                (None, None) => None,
+            };
+            let row = patients::create(
+                conn,
+                &sealer,
+                patients::NewPatient {
+                    user_id,
+                    full_name,
+                    date_of_birth: body.date_of_birth,
+                    sex: body.sex.unwrap_or_default(),
+                    contact,
+                    created_by: Some(actor.id.0),
+                },
+            )?;
+            let mut event = access::EventExt::patient_uuid(permit.event, row.id);
+            if let Some(u) = user_id {
+                event = event.subject_user(UserId(u));
+            }
+            ledger::record(conn, &event)?;
+            row.profile(&sealer)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(profile))
+}
+
+/// Link a patient-role account as guardian of this patient (admin).
+#[utoipa::path(tag = "patients", security(("bearer" = [])), params(("id" = PatientId, Path, description = "Patient id")), request_body = LinkGuardianRequest, responses(
+    (status = 201, description = "Linked", body = Guardianship),
+    (status = 400, description = "Malformed body", body = ErrorEnvelope),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 403, description = "Not an admin", body = ErrorEnvelope),
+    (status = 404, description = "No such patient", body = ErrorEnvelope),
+    (status = 409, description = "Already linked", body = ErrorEnvelope),
+    (status = 422, description = "A field is invalid", body = ErrorEnvelope),
+))]
+#[post("/api/v1/patients/{id}/guardians")]
+pub async fn link_guardian(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    user: AuthUser,
+    id: web::Path<PatientId>,
+    body: web::Json<LinkGuardianRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().0;
+    let body = body.into_inner();
+    let actor = Actor::from(user);
+    let relationship = parse_text("relationship", &body.relationship, 1, 100, false)?;
+    let link = state
+        .db
+        .run(move |conn| {
+            let permit = access::authorize(
+                conn,
+                actor,
+                Action::Administer,
+                &Target::Patient(id),
+                NewEvent::new(Ledger::GuardianLinked, &ctx),
+            )?;
+            let link = guardians::link(
+                conn,
+                guardians::NewLink {
+                    guardian_user_id: body.guardian_user_id.0,
+                    patient_id: id,
+                    relationship,
+                    ends_at: body.ends_at,
+                    created_by: Some(actor.id.0),
+                },
+            )?;
+            ledger::record(conn, &permit.event.subject_user(body.guardian_user_id))?;
+            Ok(link)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(link))
+}

@@ -1,0 +1,173 @@
+//! `kill -9` of the real `careledger` binary during a write load: 16 clients
+//! (one account each) rotate their refresh tokens as fast as they can, each
+//! acknowledged rotation having recorded a `token_refreshed` event in its
+//! transaction. After SIGKILL and a restart, every acknowledged action's
+//! event must be present, sequenced and provable, and verification passes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use api::ledger::log::LogScope;
+use api::ledger::{proofs, signer as ledger_signer};
+use diesel::prelude::*;
+use reqwest::{Client, StatusCode};
+use serde_json::json;
+use shared::ledger::SignedCheckpoint;
+
+use crate::helpers::{TestApp, DEMO_PASSWORD};
+use crate::ledger_helpers::*;
+
+const CLIENTS: usize = 16;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The child process, killed if the test ends early.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_binary(app: &TestApp, port: u16) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_careledger"))
+        .arg("serve")
+        .env("DATABASE_URL", &app.db_url)
+        .env("CARELEDGER_DATA_DIR", &app.data_dir)
+        .env("CARELEDGER_PORT", port.to_string())
+        .env("CARELEDGER_POOL_SIZE", "8")
+        .env("CARELEDGER_SEQUENCER_INTERVAL_MS", "20")
+        .env_remove("CARELEDGER_STATIC_DIR")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    Server(child)
+}
+
+async fn wait_healthy(base: &str) {
+    let started = Instant::now();
+    while !reqwest::get(format!("{base}/health"))
+        .await
+        .is_ok_and(|r| r.status() == StatusCode::OK)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "binary did not start"
+        );
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn client() -> Client {
+    Client::builder().cookie_store(true).build().unwrap()
+}
+
+/// Signs in, then refreshes until an error; returns acknowledged refreshes.
+async fn refresh_loop(base: String, username: String, stop: Arc<AtomicBool>) -> u64 {
+    let c = client();
+    let resp = c
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let mut acked = 0;
+    while !stop.load(Ordering::Relaxed) {
+        match c.post(format!("{base}/api/v1/auth/refresh")).send().await {
+            Ok(r) if r.status() == StatusCode::OK => acked += 1,
+            _ => break,
+        }
+    }
+    acked
+}
+
+#[actix_rt::test]
+async fn kill_9_during_writes_loses_no_acknowledged_event() {
+    let app = spawn_without_sequencer().await;
+    app.seed_demo();
+    let admin = app.token("admin").await;
+    let users: Vec<String> = (0..CLIENTS).map(|i| format!("load{i:02}")).collect();
+    for u in &users {
+        let body =
+            json!({"username": u, "password": DEMO_PASSWORD, "role": "nurse", "display_name": u});
+        let resp = app.post_json("/api/v1/users", Some(&admin), &body).await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+    }
+
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = start_binary(&app, port);
+    wait_healthy(&base).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let tasks: Vec<_> = users
+        .iter()
+        .map(|u| actix_rt::spawn(refresh_loop(base.clone(), u.clone(), stop.clone())))
+        .collect();
+    actix_rt::time::sleep(Duration::from_millis(2500)).await;
+    child.0.kill().unwrap(); // SIGKILL
+    child.0.wait().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    let mut acked = Vec::new();
+    for t in tasks {
+        acked.push(t.await.unwrap());
+    }
+    let total_acked: u64 = acked.iter().sum();
+    println!("acknowledged refreshes before SIGKILL: {total_acked}");
+    assert!(total_acked > 0, "no load reached the server");
+
+    let _restarted = start_binary(&app, port);
+    wait_healthy(&base).await;
+    wait_integrated(&app, Duration::from_secs(30)).await;
+
+    let mut conn = app.conn();
+    let signer = signer(&app);
+    let key = signer.verifier_key().clone();
+    for (user, acked) in users.iter().zip(&acked) {
+        let id = app.user_id(user);
+        let sequenced: i64 = diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM ledger_events e JOIN ledger_entries x ON x.id = e.entry_id \
+             WHERE x.action = 'token_refreshed' AND x.actor_id = '{id}'"
+        ))
+        .get_result::<CountRow>(&mut conn)
+        .unwrap()
+        .n;
+        assert!(
+            sequenced >= *acked as i64,
+            "{user}: {acked} acknowledged, {sequenced} sequenced"
+        );
+    }
+    let report = verify_on(&mut conn, &key);
+    assert!(report.valid, "{report:?}");
+    let cp = ledger_signer::sign_current(&mut conn, &signer).unwrap();
+    let cp = SignedCheckpoint::parse(&cp.note)
+        .unwrap()
+        .verify_with(&key)
+        .unwrap();
+    assert_eq!(cp.size, report.checked);
+    for seq in 0..cp.size {
+        // Every event here is an acknowledged (or at least committed) action.
+        let proof =
+            proofs::inclusion(&mut conn, &LogScope::All, &signer, seq, Some(cp.size)).unwrap();
+        assert_eq!(proof.verify(&key).unwrap(), cp, "seq {seq}");
+    }
+}
+
+#[derive(QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}

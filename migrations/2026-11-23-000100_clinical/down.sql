@@ -1,0 +1,9 @@
+DROP TABLE emergency_accesses;
+DROP TABLE guardianships;
+DROP TABLE consents;
+DROP TABLE access_requests;
+DROP TABLE record_versions;
+DROP TABLE records;
+DROP TABLE clinicians;
+DROP TABLE patients;
+DROP SEQUENCE patient_mrn_seq;
