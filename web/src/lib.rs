@@ -9,6 +9,7 @@ pub mod hooks;
 pub mod pages;
 pub mod route;
 pub mod session;
+pub mod verify;
 
 /// Mounts the app on the document body.
 pub fn run() {

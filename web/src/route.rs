@@ -1,7 +1,7 @@
 //! The app's routes, which roles may open each, and the navigation a role
 //! sees. The api enforces access on its own; this only keeps the menus honest.
 
-use shared::Role;
+use shared::{PatientId, RecordId, Role};
 use yew_router::prelude::*;
 
 #[derive(Debug, Clone, PartialEq, Routable)]
@@ -10,8 +10,32 @@ pub enum Route {
     Home,
     #[at("/login")]
     Login,
+    #[at("/chart")]
+    MyChart,
+    #[at("/consents")]
+    Consents,
+    #[at("/requests")]
+    Requests,
+    #[at("/access-log")]
+    AccessLog,
+    #[at("/patients")]
+    Patients,
+    #[at("/patients/:id")]
+    Patient { id: PatientId },
+    #[at("/find-patient")]
+    FindPatient,
     #[at("/admin/users")]
     AdminUsers,
+    #[at("/admin/access")]
+    AdminAccess,
+    #[at("/admin/emergency")]
+    AdminEmergency,
+    #[at("/admin/ledger")]
+    AdminLedger,
+    #[at("/admin/records/:id/sealed")]
+    SealedRecord { id: RecordId },
+    #[at("/admin/demographics")]
+    Demographics,
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -22,7 +46,17 @@ impl Route {
     pub fn allows(&self, role: Role) -> bool {
         match self {
             Route::Home | Route::Login | Route::NotFound => true,
-            Route::AdminUsers => role == Role::Admin,
+            Route::MyChart | Route::Consents | Route::Requests | Route::AccessLog => {
+                role == Role::Patient
+            }
+            Route::Patients | Route::Patient { .. } => role.is_clinician(),
+            Route::FindPatient => role == Role::Doctor,
+            Route::AdminUsers
+            | Route::AdminAccess
+            | Route::AdminEmergency
+            | Route::AdminLedger
+            | Route::SealedRecord { .. }
+            | Route::Demographics => role == Role::Admin,
         }
     }
 
@@ -35,8 +69,27 @@ impl Route {
 /// The navigation entries for a role, in menu order.
 pub fn nav_for(role: Role) -> Vec<(Route, &'static str)> {
     match role {
-        Role::Admin => vec![(Route::Home, "Overview"), (Route::AdminUsers, "Users")],
-        Role::Doctor | Role::Nurse | Role::Patient => vec![(Route::Home, "Home")],
+        Role::Admin => vec![
+            (Route::Home, "Overview"),
+            (Route::AdminUsers, "Users"),
+            (Route::AdminAccess, "Access"),
+            (Route::AdminEmergency, "Emergency reviews"),
+            (Route::AdminLedger, "Ledger"),
+            (Route::Demographics, "Demographics"),
+        ],
+        Role::Doctor => vec![
+            (Route::Home, "Home"),
+            (Route::Patients, "My patients"),
+            (Route::FindPatient, "Find a patient"),
+        ],
+        Role::Nurse => vec![(Route::Home, "Home"), (Route::Patients, "My patients")],
+        Role::Patient => vec![
+            (Route::Home, "Home"),
+            (Route::MyChart, "My chart"),
+            (Route::Consents, "Consents"),
+            (Route::Requests, "Access requests"),
+            (Route::AccessLog, "Who saw my data"),
+        ],
     }
 }
 
@@ -54,9 +107,12 @@ mod tests {
     }
 
     #[test]
-    fn only_admins_manage_users() {
+    fn only_admins_manage_users_and_only_doctors_find_patients() {
         assert!(Route::AdminUsers.allows(Role::Admin));
         assert!(!Route::AdminUsers.allows(Role::Doctor));
-        assert!(!Route::AdminUsers.allows(Role::Patient));
+        assert!(!Route::AdminLedger.allows(Role::Patient));
+        assert!(Route::FindPatient.allows(Role::Doctor));
+        assert!(!Route::FindPatient.allows(Role::Nurse));
+        assert!(!Route::MyChart.allows(Role::Admin));
     }
 }

@@ -87,3 +87,29 @@ async fn pager_names_the_range_and_disables_previous_on_the_first_page() {
     let prev = root.query_selector(".page-prev").unwrap().unwrap();
     assert!(prev.has_attribute("disabled"));
 }
+
+#[wasm_bindgen_test]
+async fn bar_chart_draws_one_proportional_bar_per_count() {
+    use web::components::bar_chart::{BarChart, BarChartProps};
+    let root = mount();
+    let props = BarChartProps {
+        id: AttrValue::Static("sex-chart"),
+        title: AttrValue::Static("Sex"),
+        bars: vec![
+            ("female".into(), 4),
+            ("male".into(), 2),
+            ("other".into(), 0),
+        ],
+    };
+    yew::Renderer::<BarChart>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let bars = root.query_selector_all("svg#sex-chart rect.bar").unwrap();
+    assert_eq!(bars.length(), 3);
+    let width = |i: u32| -> f64 {
+        let el: web_sys::Element = wasm_bindgen::JsCast::dyn_into(bars.item(i).unwrap()).unwrap();
+        el.get_attribute("width").unwrap().parse().unwrap()
+    };
+    assert_eq!(width(0), 2.0 * width(1));
+    assert_eq!(width(2), 0.0);
+    assert!(root.text_content().unwrap_or_default().contains("female"));
+}

@@ -59,3 +59,41 @@ async fn admin_creates_disables_and_reenables_an_account() {
         .unwrap();
     stack.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_explores_and_verifies_the_ledger() {
+    let stack = stack_or_skip!();
+    let b = &stack.browser;
+    b.sign_in("admin").await.unwrap();
+    b.click("a.nav-link[href='/admin/ledger']").await.unwrap();
+    // The admin's own sign-in is in the log.
+    b.refresh_until("#ledger-refresh", "#ledger-events", "login")
+        .await
+        .unwrap();
+    b.select("#ledger-action", "login").await.unwrap();
+    b.wait("#ledger-events tr[data-action='login']")
+        .await
+        .unwrap();
+    assert_eq!(
+        b.count("#ledger-events tbody tr:not([data-action='login'])")
+            .await
+            .unwrap(),
+        0
+    );
+    b.click("#verify-ledger").await.unwrap();
+    b.wait_text("#verify-result", "Ledger verified")
+        .await
+        .unwrap();
+    b.screenshot("admin-ledger").await.unwrap();
+
+    // From a record event to the sealed view: ciphertext, never the text.
+    b.select("#ledger-action", "record_created").await.unwrap();
+    b.click("#ledger-events tr[data-action='record_created'] a")
+        .await
+        .unwrap();
+    b.wait("#sealed-versions tbody tr").await.unwrap();
+    let page = b.text(".page").await.unwrap();
+    assert!(!page.contains("once daily"), "no clinical text: {page}");
+    b.screenshot("admin-sealed").await.unwrap();
+    stack.finish().await;
+}

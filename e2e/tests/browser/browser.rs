@@ -56,6 +56,26 @@ impl Browser {
         bail!("no `{css}` containing {text:?} after {TIMEOUT:?}; saw {seen:?}")
     }
 
+    /// Clicks `button` (a refresh) until some `css` element contains `text`:
+    /// for data that appears asynchronously on the server (ledger events are
+    /// sequenced shortly after the action).
+    pub async fn refresh_until(&self, button: &str, css: &str, text: &str) -> Result<()> {
+        let start = Instant::now();
+        while start.elapsed() < TIMEOUT * 2 {
+            for el in self.client.find_all(Locator::Css(css)).await? {
+                if el.text().await.unwrap_or_default().contains(text) {
+                    return Ok(());
+                }
+            }
+            self.click(button).await?;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        bail!(
+            "no `{css}` containing {text:?} after refreshing for {:?}",
+            TIMEOUT * 2
+        )
+    }
+
     /// Waits until nothing matching `css` contains `text`.
     pub async fn wait_gone(&self, css: &str, text: &str) -> Result<()> {
         let start = Instant::now();
@@ -103,6 +123,21 @@ impl Browser {
             .select_by_value(value)
             .await
             .with_context(|| format!("select {value:?} in `{css}`"))
+    }
+
+    /// Chooses the option of the `css` select whose label contains `text`
+    /// (waiting for the options to load).
+    pub async fn select_text(&self, css: &str, text: &str) -> Result<()> {
+        let option = self.wait_text(&format!("{css} option"), text).await?;
+        option
+            .click()
+            .await
+            .with_context(|| format!("choose {text:?} in `{css}`"))
+    }
+
+    /// The path part of the current URL.
+    pub async fn path(&self) -> Result<String> {
+        Ok(self.client.current_url().await?.path().to_owned())
     }
 
     pub async fn text(&self, css: &str) -> Result<String> {

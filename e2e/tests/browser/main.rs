@@ -6,6 +6,8 @@ mod browser;
 mod stack;
 
 mod admin;
+mod clinician;
+mod consent;
 mod shell;
 
 /// Starts a private stack, or returns from the test when skipping is allowed.

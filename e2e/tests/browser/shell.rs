@@ -46,3 +46,19 @@ async fn sign_in_shows_only_the_roles_screens_and_sign_out_ends_the_session() {
     b.wait("#users-table").await.unwrap();
     stack.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_access_token_is_refreshed_once_and_the_request_retried() {
+    let mut stack = stack_or_skip!();
+    stack.browser.sign_in("admin").await.unwrap();
+    stack.browser.wait("#home-title").await.unwrap();
+    // The token in the page's memory is now signed with a key the server no
+    // longer has; the next call gets 401, refreshes via the cookie, retries.
+    stack.restart_with_new_token_key().unwrap();
+    let b = &stack.browser;
+    b.click("a.nav-link[href='/admin/users']").await.unwrap();
+    b.wait_text("#users-table", "nurse_kim").await.unwrap();
+    assert_eq!(b.count(".banner-error").await.unwrap(), 0);
+    assert_eq!(b.count("#signed-in-as").await.unwrap(), 1);
+    stack.finish().await;
+}

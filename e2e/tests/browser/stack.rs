@@ -26,6 +26,8 @@ pub struct Stack {
     pub base: String,
     pub browser: Browser,
     app: Child,
+    bin: PathBuf,
+    db_url: String,
     driver: Child,
     db_name: String,
     admin_url: String,
@@ -96,31 +98,13 @@ impl Stack {
         let tmp = std::env::temp_dir().join(format!("careledger-{db_name}"));
         std::fs::create_dir_all(&tmp)?;
 
-        let env = |cmd: &mut Command| {
-            cmd.env("DATABASE_URL", &db_url)
-                .env("CARELEDGER_DATA_DIR", tmp.join("data"))
-                .env("CARELEDGER_STATIC_DIR", &dist)
-                .env("CARELEDGER_HOST", "127.0.0.1")
-                .env("CARELEDGER_PORT", "0")
-                .env("CARELEDGER_POOL_SIZE", "4")
-                .env("RUST_LOG", "warn");
-        };
-        let mut seed = Command::new(&bin);
+        let mut seed = command(&bin, &db_url, &tmp, "0");
         seed.args(["seed", "--demo"]);
-        env(&mut seed);
         let out = seed.output().context("run careledger seed --demo")?;
         if !out.status.success() {
             bail!("seed failed: {}", String::from_utf8_lossy(&out.stderr));
         }
-
-        let mut serve = Command::new(&bin);
-        serve
-            .arg("serve")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        env(&mut serve);
-        let mut app = serve.spawn().context("start careledger serve")?;
-        let base = read_address(&mut app)?;
+        let (app, base) = serve(&bin, &db_url, &tmp, "0")?;
 
         let port = free_port()?;
         let driver = Command::new("chromedriver")
@@ -135,6 +119,8 @@ impl Stack {
             base: base.clone(),
             browser: Browser::new(client, base),
             app,
+            bin,
+            db_url,
             driver,
             db_name,
             admin_url,
@@ -142,10 +128,52 @@ impl Stack {
         }))
     }
 
+    /// Restarts the api on the same port with a new access-token key, so
+    /// every access token the browser holds is now refused (401) while the
+    /// refresh cookie, stored in the database, still works.
+    pub fn restart_with_new_token_key(&mut self) -> Result<()> {
+        let _ = self.app.kill();
+        let _ = self.app.wait();
+        std::fs::remove_file(self.tmp.join("data").join("jwt.key"))?;
+        let port = self
+            .base
+            .rsplit(':')
+            .next()
+            .context("base URL has a port")?
+            .to_owned();
+        let (app, base) = serve(&self.bin, &self.db_url, &self.tmp, &port)?;
+        self.app = app;
+        self.base = base;
+        Ok(())
+    }
+
     /// Closes the browser session cleanly (the drop then stops the rest).
     pub async fn finish(self) {
         let _ = self.browser.client.clone().close().await;
     }
+}
+
+fn command(bin: &Path, db_url: &str, tmp: &Path, port: &str) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.env("DATABASE_URL", db_url)
+        .env("CARELEDGER_DATA_DIR", tmp.join("data"))
+        .env("CARELEDGER_STATIC_DIR", root().join("web").join("dist"))
+        .env("CARELEDGER_HOST", "127.0.0.1")
+        .env("CARELEDGER_PORT", port)
+        .env("CARELEDGER_POOL_SIZE", "4")
+        .env("RUST_LOG", "warn");
+    cmd
+}
+
+/// Starts `careledger serve` and returns it with its base URL.
+fn serve(bin: &Path, db_url: &str, tmp: &Path, port: &str) -> Result<(Child, String)> {
+    let mut cmd = command(bin, db_url, tmp, port);
+    cmd.arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut app = cmd.spawn().context("start careledger serve")?;
+    let base = read_address(&mut app)?;
+    Ok((app, base))
 }
 
 /// Reads the server's stdout until it names its address, then keeps draining

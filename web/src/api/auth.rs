@@ -6,13 +6,20 @@ use super::client::{self, get, post, post_unit};
 use super::ApiError;
 
 /// Signs in; the access token is kept in memory, the refresh token arrives as
-/// an HttpOnly cookie.
-pub async fn login(username: &str, password: &str) -> Result<UserInfo, ApiError> {
+/// an HttpOnly cookie. `code` is the second factor for accounts that use one:
+/// six digits are an authenticator code, anything else a recovery code.
+pub async fn login(
+    username: &str,
+    password: &str,
+    code: Option<&str>,
+) -> Result<UserInfo, ApiError> {
+    let code = code.map(str::trim).filter(|c| !c.is_empty());
+    let is_totp = |c: &&str| c.len() == 6 && c.chars().all(|ch| ch.is_ascii_digit());
     let body = LoginRequest {
         username: username.to_owned(),
         password: password.to_owned(),
-        totp_code: None,
-        recovery_code: None,
+        totp_code: code.filter(is_totp).map(str::to_owned),
+        recovery_code: code.filter(|c| !is_totp(c)).map(str::to_owned),
     };
     let resp: LoginResponse = post("/api/v1/auth/login", &body).await?;
     client::set_token(Some(resp.access_token));

@@ -41,6 +41,13 @@ impl ApiError {
         }
     }
 
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            ApiError::Api { code, .. } => *code,
+            _ => None,
+        }
+    }
+
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiError::Api { status, .. } => Some(*status),

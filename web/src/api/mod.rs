@@ -3,8 +3,15 @@
 
 mod client;
 mod error;
+mod query;
 
+pub mod admin;
 pub mod auth;
+pub mod consents;
+pub mod emergency;
+pub mod ledger;
+pub mod patients;
+pub mod records;
 pub mod users;
 
 pub use client::{on_session_lost, set_token};

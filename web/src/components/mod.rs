@@ -1,8 +1,17 @@
 //! Presentational pieces shared by the pages: form fields, status lines,
-//! badges, tables helpers, dates, charts and the app shell.
+//! badges, record cards and forms, dates, charts and the app shell.
 
+pub mod bar_chart;
+pub mod chart_switcher;
+pub mod countdown;
+pub mod events;
 pub mod field;
+pub mod kind_fields;
 pub mod pager;
+pub mod record_form;
+pub mod records;
+pub mod scope;
 pub mod shell;
 pub mod status;
 pub mod time;
+pub mod verify_badge;

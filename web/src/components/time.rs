@@ -24,6 +24,22 @@ pub fn local_opt(dt: Option<&DateTime<Utc>>) -> String {
     dt.map(local).unwrap_or_else(|| "—".into())
 }
 
+/// The end (23:59:59 local time) of a `YYYY-MM-DD` day typed into a date
+/// input, or `None` when it is not a date.
+pub fn end_of_local_day(text: &str) -> Option<DateTime<Utc>> {
+    let date = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()?;
+    use chrono::Datelike;
+    let js = js_sys::Date::new_with_year_month_day_hr_min_sec(
+        date.year() as u32,
+        date.month0() as i32,
+        date.day() as i32,
+        23,
+        59,
+        59,
+    );
+    DateTime::from_timestamp_millis(js.get_time() as i64)
+}
+
 /// Milliseconds since the epoch, now, by the browser's clock.
 pub fn now_millis() -> i64 {
     js_sys::Date::now() as i64

@@ -5,13 +5,14 @@ use shared::users::{UpdateUserRequest, UserSummary};
 use shared::Role;
 use yew::prelude::*;
 
+use super::guardian_form::GuardianForm;
+use super::user_form::UserForm;
 use crate::api;
 use crate::api::users::UserQuery;
 use crate::components::pager::Pager;
 use crate::components::status::{outcome, Empty};
 use crate::components::time;
 use crate::hooks::{use_load, view_load};
-use crate::pages::user_form::UserForm;
 
 const PAGE: i64 = 20;
 
@@ -115,6 +116,7 @@ pub fn admin_users() -> Html {
                 </div>
                 <aside class="split-side">
                     <UserForm oncreated={on_created} />
+                    <GuardianForm />
                 </aside>
             </div>
         </section>

@@ -1,0 +1,52 @@
+//! The ledger: events (paged, filtered), proofs, checkpoints, the public key
+//! and full verification. Checking proofs happens in `crate::verify`.
+
+use shared::ledger::api::{
+    ConsistencyProofResponse, InclusionProofResponse, LedgerEventItem, LedgerPublicKey,
+    SignedCheckpointView, VerifyReport,
+};
+use shared::users::Page;
+
+use super::client::get;
+use super::query::Query;
+use super::ApiError;
+
+/// Filters of the event list; `None` and blank mean "any".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventFilter {
+    pub patient: Option<uuid::Uuid>,
+    pub actor: Option<uuid::Uuid>,
+    pub action: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+pub async fn events(f: &EventFilter) -> Result<Page<LedgerEventItem>, ApiError> {
+    get(&Query::new("/api/v1/ledger/events")
+        .opt("patient", f.patient)
+        .opt("actor", f.actor)
+        .opt("action", f.action.as_deref().filter(|a| !a.is_empty()))
+        .page(f.limit, f.offset)
+        .build())
+    .await
+}
+
+pub async fn proof(seq: u64) -> Result<InclusionProofResponse, ApiError> {
+    get(&format!("/api/v1/ledger/events/{seq}/proof")).await
+}
+
+pub async fn consistency(from: u64, to: u64) -> Result<ConsistencyProofResponse, ApiError> {
+    get(&format!("/api/v1/ledger/consistency?from={from}&to={to}")).await
+}
+
+pub async fn checkpoint() -> Result<SignedCheckpointView, ApiError> {
+    get("/api/v1/ledger/checkpoint").await
+}
+
+pub async fn public_key() -> Result<LedgerPublicKey, ApiError> {
+    get("/api/v1/ledger/public-key").await
+}
+
+pub async fn verify() -> Result<VerifyReport, ApiError> {
+    get("/api/v1/ledger/verify").await
+}
