@@ -199,6 +199,25 @@ async fn a_full_chart_exports_as_a_valid_r4_bundle() {
         .first(&mut app.conn())
         .unwrap();
     assert_eq!(digest.unwrap(), Sha256::digest(&bytes).to_vec());
+    // …and the patient sees it in the access log of their chart.
+    let mut seen = 0;
+    for _ in 0..50 {
+        let page: Value = app
+            .get(
+                &format!("/api/v1/ledger/events?patient={chart}&action=export"),
+                Some(&token),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        seen = page["total"].as_i64().unwrap_or(0);
+        if seen > 0 {
+            break;
+        }
+        actix_rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, 1, "the export in the patient's access log");
 }
 
 #[actix_rt::test]

@@ -9,6 +9,7 @@ mod admin;
 mod clinician;
 mod consent;
 mod docs;
+mod fhir;
 mod shell;
 
 /// Starts a private stack, or returns from the test when skipping is allowed.

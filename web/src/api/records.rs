@@ -40,3 +40,9 @@ pub async fn versions(id: RecordId) -> Result<Page<RecordView>, ApiError> {
 pub async fn sealed(id: RecordId) -> Result<SealedRecordView, ApiError> {
     get(&format!("/api/v1/admin/records/{id}/sealed")).await
 }
+
+/// The chart as a FHIR R4 Bundle, pretty-printed for saving to a file.
+pub async fn fhir_export(patient: PatientId) -> Result<String, ApiError> {
+    let bundle: serde_json::Value = get(&format!("/api/v1/patients/{patient}/fhir")).await?;
+    serde_json::to_string_pretty(&bundle).map_err(|e| ApiError::Decode(e.to_string()))
+}

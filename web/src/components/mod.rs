@@ -5,6 +5,7 @@ pub mod bar_chart;
 pub mod chart_switcher;
 pub mod countdown;
 pub mod events;
+pub mod fhir_download;
 pub mod field;
 pub mod kind_fields;
 pub mod pager;

@@ -7,6 +7,7 @@ use yew::prelude::*;
 
 use crate::api;
 use crate::components::chart_switcher::WithChart;
+use crate::components::fhir_download::FhirDownload;
 use crate::components::record_form::RecordForm;
 use crate::components::records::RecordList;
 use crate::components::status::outcome;
@@ -50,6 +51,7 @@ pub fn chart_view(props: &ChartViewProps) -> Html {
                 </div>
                 <aside class="split-side">
                     <RecordForm patient={p.id} kinds={vec![RecordKind::Allergy, RecordKind::Document]} onsaved={on_saved} />
+                    <FhirDownload patient={p.id} />
                 </aside>
             </div>
         </>

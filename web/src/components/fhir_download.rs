@@ -1,0 +1,77 @@
+//! "Download FHIR export": fetches the chart as a FHIR R4 Bundle (with the
+//! access token, so not a plain link) and saves it as a file.
+
+use shared::PatientId;
+use wasm_bindgen::{JsCast, JsValue};
+use yew::prelude::*;
+
+use crate::api;
+
+#[derive(Properties, PartialEq)]
+pub struct FhirDownloadProps {
+    pub patient: PatientId,
+}
+
+#[function_component(FhirDownload)]
+pub fn fhir_download(props: &FhirDownloadProps) -> Html {
+    let busy = use_state(|| false);
+    let error = use_state(|| None::<String>);
+    let saved = use_state(|| None::<String>);
+    let onclick = {
+        let (busy, error, saved, patient) =
+            (busy.clone(), error.clone(), saved.clone(), props.patient);
+        Callback::from(move |_: MouseEvent| {
+            let (busy, error, saved) = (busy.clone(), error.clone(), saved.clone());
+            busy.set(true);
+            saved.set(None);
+            yew::platform::spawn_local(async move {
+                let name = format!("chart-{patient}.fhir.json");
+                let result = match api::records::fhir_export(patient).await {
+                    Ok(text) => save(&text, &name)
+                        .map_err(|_| "The browser refused to save the file.".to_owned()),
+                    Err(e) => Err(e.message()),
+                };
+                match result {
+                    Ok(()) => {
+                        error.set(None);
+                        saved.set(Some(name));
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    html! {
+        <div class="card fhir-export">
+            <h2>{ "Take your chart with you" }</h2>
+            <p class="muted">{ "A copy of everything you may read, as a standard FHIR R4 file other health systems can import." }</p>
+            <button id="fhir-download" class="button" {onclick} disabled={*busy}>
+                { if *busy { "Preparing…" } else { "Download FHIR export" } }
+            </button>
+            if let Some(name) = &*saved {
+                <p id="fhir-saved" class="ok">{ format!("Saved {name}.") }</p>
+            }
+            if let Some(e) = &*error {
+                <p class="error" role="alert">{ e }</p>
+            }
+        </div>
+    }
+}
+
+/// Offers `text` to the user as a downloaded file named `name`.
+fn save(text: &str, name: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/fhir+json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let link: web_sys::HtmlElement = document.create_element("a")?.dyn_into()?;
+    link.set_attribute("href", &url)?;
+    link.set_attribute("download", name)?;
+    link.click();
+    web_sys::Url::revoke_object_url(&url)
+}
