@@ -3,12 +3,13 @@
 # quiet when everything is present. Usage: ensure-tools.sh [web] [pg] [browser]
 source "$(dirname "$0")/lib.sh"
 
-need_web=false need_pg=false need_browser=false
+need_web=false need_pg=false need_browser=false need_python=false
 for arg in "$@"; do
   case "$arg" in
     web) need_web=true ;;
     pg) need_pg=true ;;
     browser) need_browser=true ;;
+    python) need_python=true ;;
     *) die "unknown tool group $arg" ;;
   esac
 done
@@ -59,4 +60,10 @@ if $need_browser; then
     log "installing Chromium and ChromeDriver"
     apt_install chromium chromium-driver
   fi
+fi
+
+if $need_python && [ ! -x "$TOOLS/fhir-venv/bin/python" ]; then
+  log "installing the FHIR validator (fhir.resources) into .data/tools/fhir-venv"
+  python3 -m venv "$TOOLS/fhir-venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$TOOLS/fhir-venv"; }
+  "$TOOLS/fhir-venv/bin/pip" install --quiet --disable-pip-version-check "fhir.resources==8.3.0"
 fi

@@ -1,14 +1,12 @@
 //! The `careledger` command line: `serve`, `migrate`, `seed --demo`,
-//! `ledger verify`, `keys rotate`, `openapi`. Settings come from the environment
-//! (see `config`). `ledger verify` exits with status 1 when the ledger is invalid.
+//! `ledger verify`, `keys rotate`, `openapi`. Settings come from the environment (see
+//! `config`). `ledger verify` exits with status 1 when the ledger is invalid.
 
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 
 use crate::config::Settings;
-use crate::crypto::{self, Sealer};
-use crate::keys::Keys;
 use crate::startup::Application;
 use crate::{db, openapi, seed, telemetry};
 
@@ -18,10 +16,10 @@ commands:
   serve          run the api (and the built SPA) — migrates first
   migrate        apply pending database migrations
   seed --demo    create the demo accounts and charts (refuses a database with real accounts)
-  keys rotate    add a seal key and re-seal every sealed row under it, online
   ledger verify [--key <verifier key>]
                  re-check every ledger event, the tree and the signed checkpoints
                  (with the server's key, or a C2SP verifier key given here)
+  keys rotate    add a seal key and re-seal every sealed row under it, online
   openapi        print the OpenAPI document
 ";
 
@@ -61,9 +59,10 @@ fn run_other(words: &[&str]) -> anyhow::Result<()> {
             telemetry::init(settings.log_json);
             let mut conn = db::connect(settings.database_url.expose())?;
             db::run_migrations(&mut conn)?;
-            let keys = Keys::load(&settings)?;
-            let sealer = Sealer::new(&keys.seal_ring, Some(settings.seal_key_file.clone()))
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let keys = crate::keys::Keys::load(&settings)?;
+            let sealer =
+                crate::crypto::Sealer::new(&keys.seal_ring, Some(settings.seal_key_file.clone()))
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
             match seed::seed_demo_full(&mut conn, &sealer).map_err(|e| anyhow::anyhow!("{e}"))? {
                 seed::SeedOutcome::Created(n) => {
                     println!(
@@ -77,7 +76,7 @@ fn run_other(words: &[&str]) -> anyhow::Result<()> {
         ["keys", "rotate"] => {
             let settings = Settings::from_env()?;
             telemetry::init(settings.log_json);
-            rotate_keys(&settings)
+            crate::crypto::rotate::run_cli(&settings)
         }
         ["openapi"] => {
             print!("{}", openapi::spec_json()?);
@@ -89,38 +88,6 @@ fn run_other(words: &[&str]) -> anyhow::Result<()> {
         }
         _ => bail!("unknown command\n\n{USAGE}"),
     }
-}
-
-/// Adds a key, waits for running servers to notice the key file changed
-/// (they re-read it within `RELOAD_CHECK`), then re-seals every row in
-/// batches; repeats a pass for rows a server sealed with the old key in
-/// between, until none are left.
-fn rotate_keys(settings: &Settings) -> anyhow::Result<()> {
-    Keys::load(settings)?;
-    let path = settings.seal_key_file.clone();
-    let id = crypto::rotate::add_key(&path)?;
-    println!("added seal key {id} to {}", path.display());
-    std::thread::sleep(crypto::seal::RELOAD_CHECK + std::time::Duration::from_secs(1));
-    let sealer = Sealer::from_file(path)?;
-    let mut conn = db::connect(settings.database_url.expose())?;
-    let mut total = 0;
-    for _ in 0..10 {
-        let mut bar = crypto::rotate::terminal_progress();
-        let report = crypto::rotate::reseal_all(&mut conn, &sealer, 200, &mut bar)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        total += report.resealed;
-        if report.failed > 0 {
-            eprintln!(
-                "{} rows failed to open and were left as they are (see the log)",
-                report.failed
-            );
-        }
-        if report.resealed == 0 {
-            break;
-        }
-    }
-    println!("re-sealed {total} rows under key {id}; older keys stay in the ring file");
-    Ok(())
 }
 
 fn serve() -> anyhow::Result<()> {

@@ -24,7 +24,6 @@ use utoipa_actix_web::AppExt;
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Sign-in, sessions and registration"),
         (name = "users", description = "Account administration (admin)"),
-        (name = "ledger", description = "The verifiable audit ledger: events, signed checkpoints, inclusion and consistency proofs, full verification"),
         (name = "patients", description = "Patient profiles, the patient directory and guardian links"),
         (name = "clinicians", description = "The clinician directory and clinician profiles"),
         (name = "records", description = "Clinical records: typed, versioned, sealed at rest"),
@@ -32,6 +31,7 @@ use utoipa_actix_web::AppExt;
         (name = "access-requests", description = "Doctors' access requests and the patient's answers"),
         (name = "emergency", description = "Emergency (break-the-glass) access and its review"),
         (name = "admin", description = "Oversight: access overview, demographics, sealed records"),
+        (name = "ledger", description = "The verifiable audit ledger: events, signed checkpoints, inclusion and consistency proofs, full verification"),
     )
 )]
 pub struct ApiDoc;

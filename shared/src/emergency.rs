@@ -21,6 +21,16 @@ pub struct OpenEmergencyRequest {
     pub duration_minutes: Option<i64>,
 }
 
+/// List filter: `open` (not yet expired), `unreviewed`, `reviewed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EmergencyStatusFilter {
+    Open,
+    Unreviewed,
+    Reviewed,
+}
+
 /// `POST /api/v1/emergency-access/{id}/review` (an admin).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

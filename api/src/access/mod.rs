@@ -68,6 +68,8 @@ pub enum Action {
     /// Act for the patient: manage consents, answer requests, see the
     /// chart's requests and emergency accesses.
     ActForPatient,
+    /// See who the chart's guardians are (the patient side and admins).
+    ViewGuardians,
     /// Ask the patient for access (doctors).
     RequestAccess,
     /// Break the glass (doctors).

@@ -13,6 +13,7 @@
 //! | CreateRecord(kind) | doctor: read_write consent covering the kind, or emergency; nurse: `treatment_update`/`vitals` with read_write consent covering the kind; patient/guardian: `document`/`allergy` |
 //! | AmendRecord | doctor: read_write consent covering the record, or emergency; nurse: `treatment_update`/`vitals` with such a consent; patient/guardian: `document`/`allergy` entries they wrote themselves |
 //! | ActForPatient | own_chart, guardian |
+//! | ViewGuardians | own_chart, guardian, admin (role) |
 //!
 //! Admins never get a clinical basis: they cannot open emergency access.
 
@@ -120,6 +121,9 @@ fn rule(actor: Actor, action: Action, target: &Target, facts: Option<&Facts>) ->
             _ => None,
         },
         (Action::ActForPatient, Target::Patient(_)) => patient_side(actor, facts),
+        (Action::ViewGuardians, Target::Patient(_)) => {
+            patient_side(actor, facts).or_else(|| role(actor, &[Role::Admin]))
+        }
         _ => None,
     }
 }

@@ -110,14 +110,7 @@ pub fn to_view(
         .collect())
 }
 
-/// `open`: still running; `unreviewed`: not reviewed yet (open or ended).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum StatusFilter {
-    Open,
-    Unreviewed,
-    Reviewed,
-}
+pub use shared::emergency::EmergencyStatusFilter as StatusFilter;
 
 pub struct ListFilter {
     pub patient_id: Option<Uuid>,

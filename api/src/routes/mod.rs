@@ -11,6 +11,7 @@ pub mod consents;
 pub mod context;
 pub mod emergency;
 pub mod fallback;
+pub mod fhir;
 pub mod health;
 pub mod ledger;
 pub mod mfa;
@@ -46,19 +47,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::create_user)
         .service(users::get_user)
         .service(users::update_user)
-        .service(ledger::list_events)
-        .service(ledger::event_proof)
-        .service(ledger::consistency)
-        .service(ledger::get_checkpoint)
-        .service(ledger::sign_checkpoint)
-        .service(ledger::public_key)
-        .service(ledger::verify_ledger)
         // `/patients/directory` before `/patients/{id}`.
         .service(patients::directory)
         .service(patients::list_patients)
         .service(patients::create_patient)
         .service(patients::get_patient)
         .service(patients::link_guardian)
+        .service(patients::list_guardians)
         .service(clinicians::list_clinicians)
         .service(clinicians::create_clinician)
         .service(records::list_records)
@@ -66,6 +61,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(records::get_record)
         .service(records::amend_record)
         .service(records::record_versions)
+        .service(fhir::export_fhir)
         .service(consents::list_consents)
         .service(consents::grant_consent)
         .service(consents::revoke_consent)
@@ -78,7 +74,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(emergency::review_emergency)
         .service(admin::access_overview)
         .service(admin::demographics)
-        .service(admin::sealed_record);
+        .service(admin::sealed_record)
+        .service(ledger::list_events)
+        .service(ledger::event_proof)
+        .service(ledger::consistency)
+        .service(ledger::get_checkpoint)
+        .service(ledger::sign_checkpoint)
+        .service(ledger::public_key)
+        .service(ledger::verify_ledger);
 }
 
 /// Extractor settings that turn malformed input into the JSON envelope.

@@ -250,6 +250,32 @@ pub async fn create_patient(
     Ok(HttpResponse::Created().json(profile))
 }
 
+/// A chart's guardian links, newest first, ended ones included (the patient,
+/// a guardian, admins).
+#[utoipa::path(tag = "patients", security(("bearer" = [])), params(("id" = PatientId, Path, description = "Patient id")), responses(
+    (status = 200, description = "The links", body = Vec<Guardianship>),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 403, description = "The caller sees the chart but not its guardians", body = ErrorEnvelope),
+    (status = 404, description = "No such patient, or not one the caller may see", body = ErrorEnvelope),
+))]
+#[get("/api/v1/patients/{id}/guardians")]
+pub async fn list_guardians(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<PatientId>,
+) -> Result<web::Json<Vec<Guardianship>>, ApiError> {
+    let id = id.into_inner().0;
+    let actor = Actor::from(user);
+    let links = state
+        .db
+        .run(move |conn| {
+            access::require(conn, actor, Action::ViewGuardians, &Target::Patient(id))?;
+            guardians::for_patient(conn, id)
+        })
+        .await?;
+    Ok(web::Json(links))
+}
+
 /// Link a patient-role account as guardian of this patient (admin).
 #[utoipa::path(tag = "patients", security(("bearer" = [])), params(("id" = PatientId, Path, description = "Patient id")), request_body = LinkGuardianRequest, responses(
     (status = 201, description = "Linked", body = Guardianship),

@@ -40,6 +40,12 @@ const ALL_SIGNED_IN: Row = [
     401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200,
 ];
 const ANYONE: Row = [200; 13];
+const NOT_FOUND_SIGNED_IN: Row = [
+    401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404,
+];
+const UNPROCESSABLE_SIGNED_IN: Row = [
+    401, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422,
+];
 const ADMIN_ONLY: Row = [
     401, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403,
 ];
@@ -81,6 +87,10 @@ const DOCTOR_ASKS: Row = [
 const ADMIN_ON_CHART: Row = [
     401, 200, 403, 404, 404, 404, 403, 403, 404, 403, 404, 403, 404,
 ];
+/// The chart's guardian links: the patient side and admins.
+const GUARDIANS_VIEW: Row = [
+    401, 200, 403, 404, 404, 404, 403, 403, 404, 200, 404, 200, 404,
+];
 const ADMIN_LINKS: Row = [
     401, 201, 403, 404, 404, 404, 403, 403, 404, 403, 404, 403, 404,
 ];
@@ -115,7 +125,6 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Row)> {
         ("GET", "/api/v1/auth/me", "me", ALL_SIGNED_IN),
         ("POST", "/api/v1/auth/register", "register", [201; 13]),
         ("POST", "/api/v1/auth/password", "password_wrong", [401; 13]),
-        ("GET", "/api/v1/auth/totp", "totp_status", ALL_SIGNED_IN),
         // Before any enrolment exists, confirming has nothing to confirm.
         (
             "POST",
@@ -125,33 +134,15 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Row)> {
         ),
         (
             "POST",
-            "/api/v1/auth/totp/enroll",
-            "totp_enroll",
-            ALL_SIGNED_IN,
-        ),
-        (
-            "POST",
             "/api/v1/auth/totp/disable",
             "totp_disable_wrong",
             WRONG_PASSWORD,
         ),
         (
             "GET",
-            "/api/v1/ledger/events",
-            "ledger_events",
-            ALL_SIGNED_IN,
-        ),
-        (
-            "GET",
             "/api/v1/ledger/events/{seq}/proof",
             "ledger_proof",
             CHART_EVENT_BY_DR_SMITH,
-        ),
-        (
-            "POST",
-            "/api/v1/ledger/checkpoint",
-            "ledger_sign",
-            ADMIN_ONLY,
         ),
         (
             "GET",
@@ -165,13 +156,7 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Row)> {
             "ledger_consistency",
             ALL_SIGNED_IN,
         ),
-        (
-            "GET",
-            "/api/v1/ledger/public-key",
-            "ledger_key",
-            ALL_SIGNED_IN,
-        ),
-        ("GET", "/api/v1/ledger/verify", "ledger_verify", ADMIN_ONLY),
+        ("GET", "/api/v1/patients/{id}/fhir", "fhir", CLINICAL_READ),
         ("GET", "/api/v1/users", "users", ADMIN_ONLY),
         ("POST", "/api/v1/users", "user_create", ADMIN_CREATES),
         ("GET", "/api/v1/users/{id}", "user_get", ADMIN_ONLY),
@@ -185,6 +170,12 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Row)> {
             "/api/v1/patients/{id}/guardians",
             "guardian_link",
             ADMIN_LINKS,
+        ),
+        (
+            "GET",
+            "/api/v1/patients/{id}/guardians",
+            "guardians",
+            GUARDIANS_VIEW,
         ),
         ("GET", "/api/v1/clinicians", "clinicians", ALL_SIGNED_IN),
         (
@@ -286,6 +277,63 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Row)> {
             "/api/v1/admin/records/{id}/sealed",
             "sealed",
             ADMIN_ON_CHART,
+        ),
+        (
+            "GET",
+            "/api/v1/ledger/events",
+            "ledger_events",
+            ALL_SIGNED_IN,
+        ),
+        (
+            "GET",
+            "/api/v1/ledger/events/{seq}/proof",
+            "ledger_proof_unknown",
+            NOT_FOUND_SIGNED_IN,
+        ),
+        (
+            "GET",
+            "/api/v1/ledger/consistency",
+            "ledger_consistency_bad",
+            UNPROCESSABLE_SIGNED_IN,
+        ),
+        (
+            "GET",
+            "/api/v1/ledger/checkpoint",
+            "ledger_checkpoint_unknown",
+            NOT_FOUND_SIGNED_IN,
+        ),
+        (
+            "POST",
+            "/api/v1/ledger/checkpoint",
+            "ledger_sign",
+            ADMIN_ONLY,
+        ),
+        (
+            "GET",
+            "/api/v1/ledger/public-key",
+            "ledger_key",
+            ALL_SIGNED_IN,
+        ),
+        ("GET", "/api/v1/ledger/verify", "ledger_verify", ADMIN_ONLY),
+        // Last: these change the actor's own sign-in settings.
+        ("GET", "/api/v1/auth/totp", "totp_status", ALL_SIGNED_IN),
+        (
+            "POST",
+            "/api/v1/auth/totp/enroll",
+            "totp_enroll",
+            ALL_SIGNED_IN,
+        ),
+        (
+            "POST",
+            "/api/v1/auth/totp/confirm",
+            "totp_confirm_bad",
+            UNPROCESSABLE_SIGNED_IN,
+        ),
+        (
+            "POST",
+            "/api/v1/auth/totp/disable",
+            "totp_disable_bad",
+            UNPROCESSABLE_SIGNED_IN,
         ),
     ]
 }
@@ -493,6 +541,7 @@ async fn prepare(
             ),
             None,
         ),
+        "guardians" => (format!("/api/v1/patients/{chart}/guardians"), None, None),
         "records_list" => (format!("/api/v1/patients/{chart}/records"), None, None),
         "record_add_vitals" => (
             format!("/api/v1/patients/{chart}/records"),
@@ -579,31 +628,47 @@ async fn prepare(
                 None,
             )
         }
-        "totp_status" => ("/api/v1/auth/totp".into(), None, None),
         "totp_confirm" => (
             "/api/v1/auth/totp/confirm".into(),
             Some(json!({"code": "000000"})),
             None,
         ),
-        "totp_enroll" => ("/api/v1/auth/totp/enroll".into(), Some(json!({})), None),
         "totp_disable_wrong" => (
             "/api/v1/auth/totp/disable".into(),
             Some(json!({"password": "not-the-password"})),
             None,
         ),
-        "ledger_events" => ("/api/v1/ledger/events?limit=5".into(), None, None),
+        "fhir" => (format!("/api/v1/patients/{chart}/fhir"), None, None),
         "ledger_proof" => {
             let seq = chart_event_by(app, chart, app.user_id("dr_smith")).await;
             (format!("/api/v1/ledger/events/{seq}/proof"), None, None)
         }
-        "ledger_sign" => ("/api/v1/ledger/checkpoint".into(), Some(json!({})), None),
         "ledger_checkpoint" => ("/api/v1/ledger/checkpoint".into(), None, None),
         "ledger_consistency" => ("/api/v1/ledger/consistency?from=1".into(), None, None),
-        "ledger_key" => ("/api/v1/ledger/public-key".into(), None, None),
-        "ledger_verify" => ("/api/v1/ledger/verify".into(), None, None),
         "overview" => ("/api/v1/admin/access-overview".into(), None, None),
         "demographics" => ("/api/v1/admin/stats/demographics".into(), None, None),
         "sealed" => (format!("/api/v1/admin/records/{rec}/sealed"), None, None),
+        "ledger_events" => ("/api/v1/ledger/events".into(), None, None),
+        "ledger_proof_unknown" => ("/api/v1/ledger/events/99999999/proof".into(), None, None),
+        "ledger_consistency_bad" => ("/api/v1/ledger/consistency?from=5&to=2".into(), None, None),
+        "ledger_checkpoint_unknown" => {
+            ("/api/v1/ledger/checkpoint?size=99999999".into(), None, None)
+        }
+        "ledger_sign" => ("/api/v1/ledger/checkpoint".into(), None, None),
+        "ledger_key" => ("/api/v1/ledger/public-key".into(), None, None),
+        "ledger_verify" => ("/api/v1/ledger/verify".into(), None, None),
+        "totp_status" => ("/api/v1/auth/totp".into(), None, None),
+        "totp_enroll" => ("/api/v1/auth/totp/enroll".into(), None, None),
+        "totp_confirm_bad" => (
+            "/api/v1/auth/totp/confirm".into(),
+            Some(json!({"code": "000000"})),
+            None,
+        ),
+        "totp_disable_bad" => (
+            "/api/v1/auth/totp/disable".into(),
+            Some(json!({"password": "not-the-password"})),
+            None,
+        ),
         other => panic!("no request for case {other}"),
     }
 }
@@ -671,7 +736,9 @@ async fn every_route_answers_every_actor_as_tabulated() {
         "matrix rows for operations that do not exist: {stale:?}"
     );
 
-    let app = TestApp::spawn().await;
+    // Rate limits are exercised elsewhere; here one client signs in as many.
+    let app =
+        TestApp::spawn_with(|s| s.rate_limits = api::rate_limit::RateLimits::unlimited()).await;
     let fx = setup(&app).await;
     // No cookie jar: a refresh must not ride on an earlier sign-in's cookie.
     let client = reqwest::Client::new();

@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth_lifecycle;
 mod authz_matrix;
+mod fhir_export;
 mod hardening_login;
 mod health_and_errors;
 mod ledger_bench;
@@ -15,6 +16,8 @@ mod ledger_insert_only;
 mod ledger_kill;
 mod ledger_tamper;
 mod login;
+mod records_flow;
+mod sealing;
 mod spec_routes;
 mod token_catalogue;
 mod tokens;

@@ -8,6 +8,7 @@ mod stack;
 mod admin;
 mod clinician;
 mod consent;
+mod docs;
 mod shell;
 
 /// Starts a private stack, or returns from the test when skipping is allowed.

@@ -1,0 +1,160 @@
+//! FHIR R4 export of one chart (`GET /api/v1/patients/{id}/fhir`): a
+//! `collection` Bundle with the Patient, one resource per record the caller
+//! may read (latest version), a Provenance per version (author, time, and the
+//! ledger event and checkpoint that prove it), and the active consents the
+//! caller may see. Access is decided exactly as for the chart's record list;
+//! the export itself is one `export` ledger event carrying the SHA-256 of the
+//! bytes sent. Nothing here decides access on its own.
+
+pub mod resources;
+
+use chrono::Utc;
+use diesel::prelude::*;
+use serde_json::{json, Value};
+use shared::consents::ConsentStatus;
+use shared::ledger::Action as Ledger;
+use uuid::Uuid;
+
+use crate::access::event::digest;
+use crate::access::{self, policy, scope, Action, Actor, EventExt, Facts, Target};
+use crate::clinical::{consents, patients, records};
+use crate::crypto::Sealer;
+use crate::error::ApiError;
+use crate::ledger::{self, NewEvent};
+use crate::routes::context::RequestContext;
+use resources::LedgerProof;
+
+/// Most records (and versions per record) one export carries.
+const MAX_ITEMS: i64 = 10_000;
+
+/// Builds the export for `actor` and records it; returns the JSON bytes.
+pub fn export(
+    conn: &mut PgConnection,
+    sealer: &Sealer,
+    actor: Actor,
+    patient: Uuid,
+    ctx: &RequestContext,
+) -> Result<Vec<u8>, ApiError> {
+    let target = Target::Patient(patient);
+    let facts = Facts::load(conn, actor, patient)?;
+    let decision = policy::decide(actor, Action::ListRecords, &target, Some(&facts));
+    let permit = access::enforce(
+        conn,
+        decision,
+        actor,
+        &target,
+        NewEvent::new(Ledger::Export, ctx),
+    )?;
+    let profile = patients::find(conn, patient)?
+        .ok_or(ApiError::NotFound("not found"))?
+        .profile(sealer)?;
+
+    let mut entries = vec![entry(patient, resources::patient(&profile))];
+    let readable = policy::readable(actor, &facts);
+    let filter = records::ListFilter {
+        kind: None,
+        query: None,
+        author_id: None,
+        since: None,
+        until: None,
+        limit: MAX_ITEMS,
+        offset: 0,
+    };
+    let (rows, _) = records::list(conn, patient, &readable, &filter)?;
+    for row in &rows {
+        let record_target = Target::Record(row.as_ref()?);
+        if policy::decide(actor, Action::ReadRecord, &record_target, Some(&facts))
+            .basis()
+            .is_none()
+        {
+            continue;
+        }
+        let (mut versions, _) = records::versions(conn, row.id, MAX_ITEMS, 0)?;
+        versions.sort_by_key(|v| v.version);
+        let names = records::author_names(conn, &versions.iter().collect::<Vec<_>>())?;
+        let mut views = Vec::with_capacity(versions.len());
+        for v in &versions {
+            // A version that does not open is left out, never sent half-read.
+            let Ok(plain) = v.open(sealer, row.patient_id) else {
+                tracing::warn!(record_id = %row.id, version = v.version, "version failed to open during export");
+                continue;
+            };
+            let author = names.get(&v.author_id).cloned().unwrap_or_default();
+            let view = records::view(row, v, author, Some(&plain))?;
+            views.push((view, ledger_proof(conn, row.id, &digest(&plain))?));
+        }
+        let Some((latest, _)) = views.last() else {
+            continue;
+        };
+        let Some(resource) = resources::record(patient, latest) else {
+            continue;
+        };
+        entries.push(entry(row.id, resource));
+        for (view, proof) in &views {
+            let (id, prov) = resources::provenance(latest, view, *proof);
+            entries.push(entry(id, prov));
+        }
+    }
+
+    let visible = scope::oversight(conn, actor)?;
+    let consent_filter = consents::ListFilter {
+        patient_id: Some(patient),
+        grantee_id: None,
+        status: Some(ConsentStatus::Active),
+        limit: MAX_ITEMS,
+        offset: 0,
+    };
+    let (consent_rows, _) = consents::list(conn, &visible, actor, &consent_filter)?;
+    for c in consents::to_view(conn, consent_rows)? {
+        entries.push(entry(c.id.0, resources::consent(&c)));
+    }
+
+    let bundle = json!({
+        "resourceType": "Bundle",
+        "id": resources::derived_id(&[b"bundle", patient.as_bytes(), Uuid::new_v4().as_bytes()]).to_string(),
+        "type": "collection",
+        "timestamp": Utc::now().to_rfc3339(),
+        "entry": entries,
+    });
+    let bytes =
+        serde_json::to_vec(&bundle).map_err(|e| ApiError::internal("encoding FHIR bundle", e))?;
+    ledger::record(conn, &permit.template().digests(None, Some(digest(&bytes))))?;
+    Ok(bytes)
+}
+
+fn entry(id: Uuid, resource: Value) -> Value {
+    json!({ "fullUrl": resources::urn(id), "resource": resource })
+}
+
+/// The sequenced creation (or amendment) event of the version whose
+/// plaintext digest is `content`, and the first checkpoint covering it.
+fn ledger_proof(
+    conn: &mut PgConnection,
+    record: Uuid,
+    content: &[u8; 32],
+) -> Result<Option<LedgerProof>, ApiError> {
+    use crate::db::schema::{ledger_checkpoints, ledger_entries, ledger_events};
+    let seq: Option<i64> = ledger_events::table
+        .inner_join(ledger_entries::table.on(ledger_entries::id.eq(ledger_events::entry_id)))
+        .filter(ledger_entries::record_id.eq(record))
+        .filter(ledger_entries::action.eq_any([
+            Ledger::RecordCreated.as_str(),
+            Ledger::RecordAmended.as_str(),
+        ]))
+        .filter(ledger_entries::content_digest.eq(content.as_slice()))
+        .select(ledger_events::seq)
+        .order(ledger_events::seq.asc())
+        .first(conn)
+        .optional()?;
+    let Some(seq) = seq else {
+        return Ok(None);
+    };
+    let checkpoint_size: Option<i64> = ledger_checkpoints::table
+        .filter(ledger_checkpoints::size.gt(seq))
+        .select(diesel::dsl::min(ledger_checkpoints::size))
+        .first(conn)?;
+    Ok(Some(LedgerProof {
+        seq,
+        checkpoint_size,
+    }))
+}
