@@ -33,7 +33,8 @@ impl<T> Loader<T> {
 }
 
 /// Runs `fetch(deps)` now and whenever `deps` change or `reload` is emitted.
-/// A reload keeps showing the previous data until the new data arrives.
+/// New `deps` show the loading state; a reload keeps showing the previous
+/// data until the new data arrives (no flicker after an action).
 #[hook]
 pub fn use_load<T, D, F, Fut>(deps: D, fetch: F) -> Loader<T>
 where
@@ -44,15 +45,31 @@ where
 {
     let state = use_state(|| Load::<T>::Loading);
     let generation = use_state(|| 0u32);
+    let last_deps = use_mut_ref(|| None::<D>);
+    let latest = use_mut_ref(|| 0u64);
     {
         let state = state.clone();
         use_effect_with((deps, *generation), move |(deps, _)| {
+            // New inputs (a filter, a page): show loading rather than stale rows.
+            if last_deps.borrow().as_ref().is_some_and(|d| d != deps) {
+                state.set(Load::Loading);
+            }
+            *last_deps.borrow_mut() = Some(deps.clone());
+            // Only the newest request may set the state (answers can overtake).
+            let ticket = {
+                let mut t = latest.borrow_mut();
+                *t += 1;
+                *t
+            };
             let fut = fetch(deps.clone());
             yew::platform::spawn_local(async move {
-                state.set(match fut.await {
-                    Ok(v) => Load::Ready(Rc::new(v)),
-                    Err(e) => Load::Failed(e),
-                });
+                let result = fut.await;
+                if *latest.borrow() == ticket {
+                    state.set(match result {
+                        Ok(v) => Load::Ready(Rc::new(v)),
+                        Err(e) => Load::Failed(e),
+                    });
+                }
             });
         });
     }

@@ -144,6 +144,20 @@ impl Browser {
         Ok(self.wait(css).await?.text().await?)
     }
 
+    /// Waits until exactly `n` elements match `css`.
+    pub async fn wait_count(&self, css: &str, n: usize) -> Result<()> {
+        let start = Instant::now();
+        let mut seen = 0;
+        while start.elapsed() < TIMEOUT {
+            seen = self.count(css).await?;
+            if seen == n {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("{seen} `{css}` after {TIMEOUT:?}, wanted {n}")
+    }
+
     pub async fn count(&self, css: &str) -> Result<usize> {
         Ok(self.client.find_all(Locator::Css(css)).await?.len())
     }

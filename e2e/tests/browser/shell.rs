@@ -23,6 +23,7 @@ async fn sign_in_shows_only_the_roles_screens_and_sign_out_ends_the_session() {
 
     b.sign_in("dr_smith").await.unwrap();
     b.wait_text("#home-title", "Dr. Sam Smith").await.unwrap();
+    b.screenshot("doctor-home").await.unwrap();
     assert_eq!(b.count("a.nav-link[href='/admin/users']").await.unwrap(), 0);
 
     // A deep link to an admin screen is refused for a doctor.
