@@ -6,6 +6,7 @@ mod helpers;
 mod auth_lifecycle;
 mod health_and_errors;
 mod ledger_bench;
+mod ledger_cli;
 mod ledger_concurrency;
 mod ledger_endpoints;
 mod ledger_helpers;
