@@ -188,9 +188,9 @@ pub fn fetch_nodes(
         .map(|n| to_i64(n.index))
         .collect::<Result<Vec<_>, _>>()?;
     let rows = diesel::sql_query(
-        "SELECT n.level, n.idx, n.hash FROM ledger_nodes n \
-         JOIN unnest($1::int2[], $2::int8[]) AS want(level, idx) \
-           ON n.level = want.level AND n.idx = want.idx",
+        "SELECT n.level, n.idx, n.hash FROM unnest($1::int2[], $2::int8[]) AS want(level, idx) \
+         CROSS JOIN LATERAL (SELECT level, idx, hash FROM ledger_nodes \
+           WHERE level = want.level AND idx = want.idx) AS n",
     )
     .bind::<Array<SmallInt>, _>(levels)
     .bind::<Array<BigInt>, _>(idxs)

@@ -75,6 +75,8 @@ struct Invalid {
 pub fn begin_snapshot(conn: &mut PgConnection) -> Result<(), ApiError> {
     diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(conn)?;
+    // 10,000-row keyset batches: parallel workers cost more than they save.
+    diesel::sql_query("SET LOCAL max_parallel_workers_per_gather = 0").execute(conn)?;
     Ok(())
 }
 
@@ -95,6 +97,7 @@ pub fn verify_all(
         store::event_select()
     );
     let mut invalid: Option<Invalid> = None;
+    let mut nodes = BatchNodes::default();
     'stream: loop {
         let rows = diesel::sql_query(&event_query)
             .bind::<BigInt, _>(cursor.0)
@@ -104,8 +107,7 @@ pub fn verify_all(
         let Some(last) = rows.last() else { break };
         cursor = (last.seq, last.entry_id);
         let first_seq = verifier.size();
-        let nodes = batch_nodes(conn, first_seq, first_seq + rows.len() as u64 - 1)?;
-        let mut next_node = 0usize;
+        nodes.load(conn, first_seq, first_seq + rows.len() as u64 - 1)?;
         for row in rows {
             let expected = verifier.size();
             let Some((event, leaf)) = row.into_event() else {
@@ -117,25 +119,8 @@ pub fn verify_all(
             };
             let mut node_problem: Option<String> = None;
             let pushed = verifier.push_with(&event, &leaf, |id, hash| {
-                if node_problem.is_some() {
-                    return;
-                }
-                match nodes.get(next_node) {
-                    Some((stored_id, stored)) if *stored_id == id => {
-                        next_node += 1;
-                        if *stored != hash {
-                            node_problem = Some(format!(
-                                "stored tree node (level {}, index {}) differs from the recomputed tree",
-                                id.level, id.index
-                            ));
-                        }
-                    }
-                    _ => {
-                        node_problem = Some(format!(
-                            "stored tree node (level {}, index {}) is missing",
-                            id.level, id.index
-                        ));
-                    }
+                if node_problem.is_none() {
+                    node_problem = nodes.check(id, &hash).err();
                 }
             });
             if let Err(f) = pushed {
@@ -153,7 +138,7 @@ pub fn verify_all(
                 break 'stream;
             }
         }
-        if next_node != nodes.len() {
+        if !nodes.all_used() {
             invalid = Some(Invalid {
                 seq: Some(first_seq),
                 reason: "unexpected extra tree nodes stored for this range".into(),
@@ -243,43 +228,90 @@ fn load_checkpoints(
     Ok((good, bad))
 }
 
-/// Stored nodes completed by leaves `first..=last`, in completion order
-/// (by last covered leaf, then level) — the order the verifier reports them.
-fn batch_nodes(
-    conn: &mut PgConnection,
-    first: u64,
-    last: u64,
-) -> Result<Vec<(NodeId, Hash)>, ApiError> {
-    let (mut levels, mut los, mut his) = (Vec::new(), Vec::new(), Vec::new());
-    for level in 0..63u8 {
-        // Node (level, i) is completed by leaf (i + 1) * 2^level - 1.
-        let lo = (first + 1).div_ceil(1 << level) - 1;
-        let Some(hi) = ((last + 1) >> level).checked_sub(1) else {
-            break;
-        };
-        if lo <= hi {
-            levels.push(i16::from(level));
-            los.push(store::to_i64(lo)?);
-            his.push(store::to_i64(hi)?);
+/// The stored nodes completed by one batch of leaves, per level, each
+/// level sorted by index: the verifier reports nodes level by level in
+/// index order, so one cursor per level walks them without lookups.
+#[derive(Default)]
+struct BatchNodes {
+    levels: Vec<Vec<(u64, Hash)>>,
+    cursors: Vec<usize>,
+}
+
+impl BatchNodes {
+    /// Loads the nodes completed by leaves `first..=last` (reusing buffers).
+    fn load(&mut self, conn: &mut PgConnection, first: u64, last: u64) -> Result<(), ApiError> {
+        let (mut levels, mut los, mut his) = (Vec::new(), Vec::new(), Vec::new());
+        for level in 0..63u8 {
+            // Node (level, i) is completed by leaf (i + 1) * 2^level - 1.
+            let lo = (first + 1).div_ceil(1 << level) - 1;
+            let Some(hi) = ((last + 1) >> level).checked_sub(1) else {
+                break;
+            };
+            if lo <= hi {
+                levels.push(i16::from(level));
+                los.push(store::to_i64(lo)?);
+                his.push(store::to_i64(hi)?);
+            }
+        }
+        let rows = diesel::sql_query(
+            // LATERAL: one primary-key range scan per level, never a scan
+            // of the whole table.
+            "SELECT n.level, n.idx, n.hash \
+             FROM unnest($1::int2[], $2::int8[], $3::int8[]) AS r(level, lo, hi) \
+             CROSS JOIN LATERAL (SELECT level, idx, hash FROM ledger_nodes \
+               WHERE level = r.level AND idx BETWEEN r.lo AND r.hi) AS n",
+        )
+        .bind::<Array<SmallInt>, _>(levels)
+        .bind::<Array<BigInt>, _>(los)
+        .bind::<Array<BigInt>, _>(his)
+        .load::<NodeRow>(conn)?;
+        self.levels.resize_with(64, Vec::new);
+        self.levels.iter_mut().for_each(Vec::clear);
+        self.cursors.clear();
+        self.cursors.resize(64, 0);
+        for r in rows {
+            let level = usize::from(r.level.clamp(0, 63) as u8);
+            self.levels[level].push((r.idx.unsigned_abs(), r.hash.0));
+        }
+        for level in &mut self.levels {
+            level.sort_unstable_by_key(|n| n.0);
+        }
+        Ok(())
+    }
+
+    /// Compares the recomputed node `id` with the next stored one.
+    fn check(&mut self, id: NodeId, hash: &Hash) -> Result<(), String> {
+        let level = usize::from(id.level);
+        let next = self
+            .levels
+            .get(level)
+            .and_then(|l| l.get(self.cursors[level]));
+        match next {
+            Some((index, stored)) if *index == id.index => {
+                self.cursors[level] += 1;
+                if stored == hash {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "stored tree node (level {}, index {}) differs from the recomputed tree",
+                        id.level, id.index
+                    ))
+                }
+            }
+            _ => Err(format!(
+                "stored tree node (level {}, index {}) is missing",
+                id.level, id.index
+            )),
         }
     }
-    let rows = diesel::sql_query(
-        "SELECT n.level, n.idx, n.hash FROM ledger_nodes n \
-         JOIN unnest($1::int2[], $2::int8[], $3::int8[]) AS r(level, lo, hi) \
-           ON n.level = r.level AND n.idx BETWEEN r.lo AND r.hi \
-         ORDER BY (n.idx + 1) << n.level::int, n.level",
-    )
-    .bind::<Array<SmallInt>, _>(levels)
-    .bind::<Array<BigInt>, _>(los)
-    .bind::<Array<BigInt>, _>(his)
-    .load::<NodeRow>(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let id = NodeId::new(r.level.clamp(0, 63) as u8, r.idx.unsigned_abs());
-            (id, r.hash.0)
-        })
-        .collect())
+
+    /// Whether every stored node of the batch was matched.
+    fn all_used(&self) -> bool {
+        self.levels
+            .iter()
+            .zip(&self.cursors)
+            .all(|(l, c)| l.len() == *c)
+    }
 }
 
 /// Whether any node covers a leaf at or beyond `size`.

@@ -75,8 +75,8 @@ fn client() -> Client {
     Client::builder().cookie_store(true).build().unwrap()
 }
 
-/// Signs in, then refreshes until an error; returns acknowledged refreshes.
-async fn refresh_loop(base: String, username: String, stop: Arc<AtomicBool>) -> u64 {
+/// A client signed in as `username` (holding its refresh cookie).
+async fn signed_in(base: String, username: String) -> Client {
     let c = client();
     let resp = c
         .post(format!("{base}/api/v1/auth/login"))
@@ -85,6 +85,11 @@ async fn refresh_loop(base: String, username: String, stop: Arc<AtomicBool>) -> 
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
+    c
+}
+
+/// Refreshes until an error (or `stop`); returns acknowledged refreshes.
+async fn refresh_loop(c: Client, base: String, stop: Arc<AtomicBool>) -> u64 {
     let mut acked = 0;
     while !stop.load(Ordering::Relaxed) {
         match c.post(format!("{base}/api/v1/auth/refresh")).send().await {
@@ -112,12 +117,20 @@ async fn kill_9_during_writes_loses_no_acknowledged_event() {
     let base = format!("http://127.0.0.1:{port}");
     let mut child = start_binary(&app, port);
     wait_healthy(&base).await;
-    let stop = Arc::new(AtomicBool::new(false));
-    let tasks: Vec<_> = users
+    let logins: Vec<_> = users
         .iter()
-        .map(|u| actix_rt::spawn(refresh_loop(base.clone(), u.clone(), stop.clone())))
+        .map(|u| actix_rt::spawn(signed_in(base.clone(), u.clone())))
         .collect();
-    actix_rt::time::sleep(Duration::from_millis(2500)).await;
+    let mut clients = Vec::new();
+    for l in logins {
+        clients.push(l.await.unwrap());
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .map(|c| actix_rt::spawn(refresh_loop(c, base.clone(), stop.clone())))
+        .collect();
+    actix_rt::time::sleep(Duration::from_millis(2000)).await;
     child.0.kill().unwrap(); // SIGKILL
     child.0.wait().unwrap();
     stop.store(true, Ordering::Relaxed);

@@ -9,6 +9,7 @@ mod fhir_export;
 mod hardening_login;
 mod health_and_errors;
 mod ledger_bench;
+mod ledger_cli;
 mod ledger_concurrency;
 mod ledger_endpoints;
 mod ledger_helpers;
