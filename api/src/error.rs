@@ -106,6 +106,10 @@ impl From<diesel::result::Error> for ApiError {
                 ApiError::Conflict("that already exists".into())
             }
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => ApiError::Unavailable,
+            // PostgreSQL text cannot hold NUL; such input is the caller's mistake.
+            Error::DatabaseError(_, info) if info.message().contains("0x00") => {
+                ApiError::BadRequest("text must not contain NUL characters".into())
+            }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 ApiError::Conflict("the request conflicted with another; try again".into())
             }

@@ -166,6 +166,7 @@ pub struct CheckpointQuery {
     (status = 200, description = "The signed checkpoint", body = SignedCheckpointView),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
     (status = 404, description = "No checkpoint (of that size)", body = ErrorEnvelope),
+    (status = 422, description = "size out of range", body = ErrorEnvelope),
 ))]
 #[get("/api/v1/ledger/checkpoint")]
 pub async fn get_checkpoint(

@@ -32,6 +32,15 @@ pub struct PatientQuery {
 /// Trimmed search text of at most 100 characters; `None` when blank.
 pub fn search_text(q: Option<String>) -> Result<Option<String>, ApiError> {
     let text = q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+    if text
+        .as_ref()
+        .is_some_and(|t| t.chars().any(char::is_control))
+    {
+        return Err(ApiError::validation(
+            "q",
+            "search text must not contain control characters",
+        ));
+    }
     if text.as_ref().is_some_and(|t| t.chars().count() > 100) {
         return Err(ApiError::validation(
             "q",
