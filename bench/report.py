@@ -48,7 +48,7 @@ def fmt_ms(x):
 
 
 L = [START, "", "## API load (`just bench`)", ""]
-L += [f"- **Date**: {info['started']} – {info['finished']} (UTC)",
+L += [f"- **Date**: {info.get('started', '?')} – {info['finished']} (UTC)",
       f"- **Commit**: `{E.get('BENCH_COMMIT', '?')}`",
       f"- **Machine**: {sh('nproc')} cores ({cpu}), {mem_gib:.1f} GiB RAM, {sh('uname -sr')}; "
       "client (wrk/pgbench), api and PostgreSQL share the same cores, loopback only",
@@ -62,7 +62,10 @@ L += [f"- **Date**: {info['started']} – {info['finished']} (UTC)",
       "(the login rows: one run each). Errors = non-2xx responses plus socket errors over all runs. "
       "RSS = peak VmRSS of the api sampled every 100 ms during the scenario.",
       ""]
-d = info["data"]
+if info.get("stopped"):
+    L += [f"> **This run stopped early** ({info['stopped']}); only the rows below were measured.", ""]
+d = info.get("data", {"patients": 0, "doctors": 0, "consents": 0, "records_total": 0, "records_api": 0,
+                      "records_target": 0, "seed_secs": 0})
 L += ["### Data set", "",
       f"- {d['patients']:,} patients, {d['doctors']} bench doctors (+ the demo accounts), {d['consents']:,} consents "
       "(2 read-write chart consents per patient) — inserted with SQL (users copy `dr_smith`'s argon2 hash; "

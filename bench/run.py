@@ -23,6 +23,7 @@ WORK = E["BENCH_WORK"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 DUR = int(E.get("BENCH_DURATION", "10"))
 RUNS = int(E.get("BENCH_RUNS", "3"))
+RUNS2 = int(E.get("BENCH_RUNS_SECONDARY", str(RUNS)))
 WARM = int(E.get("BENCH_WARMUP", "3"))
 CONNS = int(E.get("BENCH_CONNECTIONS", "64"))
 N_PAT = int(E.get("BENCH_PATIENTS", "1000"))
@@ -33,6 +34,7 @@ N_EVENTS = int(E.get("BENCH_LEDGER_EVENTS", "1000000"))
 SEQ_CAP = float(E.get("BENCH_SEQUENCER_SECONDS", "420"))
 PASSWORD = "CareLedger-demo-1"
 results = []  # rows for the table
+INFO = {}
 notes = []
 
 
@@ -289,7 +291,8 @@ def main():
     def want(k):
         return not only or k in only
 
-    info = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    info = INFO
+    info["started"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     info["data"] = seed()
 
     # (1) audited record read
@@ -317,48 +320,6 @@ def main():
     wrk_scenario("ref: actix-web hello-world proxy (GET /health)", "random_get.lua", CONNS,
                  {"BENCH_TOKEN": "", "BENCH_PATHS": hp}, cmd_note=f"wrk -t2 -c{CONNS} -d{DUR}s GET /health")
 
-    # (5) record write
-    if want("write"):
-        pats = psql("SELECT c.patient_id FROM consents c JOIN users u ON u.id = c.grantee_id "
-                    f"WHERE u.username = '{dr}'").splitlines()
-        body = json.dumps({"kind": "prescription", "title": "Bench prescription",
-                           "body": {"drug": "amoxicillin", "dose": "500 mg", "route": "oral",
-                                    "frequency": "twice daily", "duration": "7 days"}})
-        bp = write_lines("write_bodies.txt", [f"/api/v1/patients/{p}/records\t{body}" for p in pats])
-        wrk_scenario("record write (seal + append)", "random_post.lua", CONNS,
-                     {"BENCH_TOKEN": login(dr), "BENCH_BODIES": bp},
-                     cmd_note=f"wrk -t2 -c{CONNS} -d{DUR}s -s bench/random_post.lua (POST /api/v1/patients/{{id}}/records)")
-
-    # (7) consent grant: patient1 grants read access to random bench doctors
-    if want("consent"):
-        p1 = call("GET", "/api/v1/patients?limit=1", token=login("patient1"))[1]["items"][0]["id"]
-        docs = psql("SELECT id FROM users WHERE username LIKE 'bench_dr%'").splitlines()
-        cb = write_lines("consent_bodies.txt", [
-            "/api/v1/consents\t" + json.dumps({"patient_id": p1, "grantee_id": d, "access": "read",
-                                                "scope": {"type": "chart"}, "expires_at": None}) for d in docs])
-        wrk_scenario("consent grant (patient)", "random_post.lua", CONNS,
-                     {"BENCH_TOKEN": login("patient1"), "BENCH_BODIES": cb},
-                     cmd_note=f"wrk -t2 -c{CONNS} -d{DUR}s -s bench/random_post.lua (POST /api/v1/consents)")
-        info["patient1_id"] = p1
-
-    # (8) the patient's access-log page
-    if want("accesslog"):
-        tokp = login("patient1")
-        p1 = call("GET", "/api/v1/patients?limit=1", token=tokp)[1]["items"][0]["id"]
-        ap = write_lines("accesslog_paths.txt", [f"/api/v1/ledger/events?patient={p1}&limit=50"])
-        wrk_scenario("patient's access-log page (50 events)", "random_get.lua", CONNS,
-                     {"BENCH_TOKEN": tokp, "BENCH_PATHS": ap},
-                     cmd_note=f"wrk -t2 -c{CONNS} -d{DUR}s GET /api/v1/ledger/events?patient=<id>&limit=50")
-
-    # (6) login, argon2-bound: 1 and 2 connections (2 cores)
-    if want("login"):
-        lb = write_lines("login_bodies.txt", ["/api/v1/auth/login\t" + json.dumps(
-            {"username": "bench_dr%03d" % i, "password": PASSWORD}) for i in range(1, N_DOC + 1)])
-        for c in (1, 2):
-            wrk_scenario(f"login (argon2) at {c} connection{'s' if c > 1 else ''}", "random_post.lua", c,
-                         {"BENCH_TOKEN": "", "BENCH_BODIES": lb}, runs=1, secs=DUR, warm=2,
-                         cmd_note=f"wrk -t{c} -c{c} -d{DUR}s -s bench/random_post.lua (POST /api/v1/auth/login)")
-
     # (3)/(4) ledger at N events
     if want("ledger"):
         info["ledger"] = grow_ledger()
@@ -382,7 +343,49 @@ def main():
         cp = write_lines("consistency_paths.txt", cpaths)
         wrk_scenario(f"consistency proof at {n:,} events (admin)", "random_get.lua", CONNS,
                      {"BENCH_TOKEN": login("admin"), "BENCH_PATHS": cp},
-                     cmd_note=f"wrk -t2 -c{CONNS} -d{DUR}s GET /api/v1/ledger/consistency?from=<random>&to={size}")
+                     runs=RUNS2, cmd_note=f"wrk -t2 -c{CONNS} -d{DUR}s GET /api/v1/ledger/consistency?from=<random>&to={size}")
+
+    # (5) record write
+    if want("write"):
+        pats = psql("SELECT c.patient_id FROM consents c JOIN users u ON u.id = c.grantee_id "
+                    f"WHERE u.username = '{dr}'").splitlines()
+        body = json.dumps({"kind": "prescription", "title": "Bench prescription",
+                           "body": {"drug": "amoxicillin", "dose": "500 mg", "route": "oral",
+                                    "frequency": "twice daily", "duration": "7 days"}})
+        bp = write_lines("write_bodies.txt", [f"/api/v1/patients/{p}/records\t{body}" for p in pats])
+        wrk_scenario("record write (seal + append)", "random_post.lua", CONNS,
+                     {"BENCH_TOKEN": login(dr), "BENCH_BODIES": bp},
+                     runs=RUNS2, cmd_note=f"wrk -t2 -c{CONNS} -d{DUR}s -s bench/random_post.lua (POST /api/v1/patients/{{id}}/records)")
+
+    # (7) consent grant: patient1 grants read access to random bench doctors
+    if want("consent"):
+        p1 = call("GET", "/api/v1/patients?limit=1", token=login("patient1"))[1]["items"][0]["id"]
+        docs = psql("SELECT id FROM users WHERE username LIKE 'bench_dr%'").splitlines()
+        cb = write_lines("consent_bodies.txt", [
+            "/api/v1/consents\t" + json.dumps({"patient_id": p1, "grantee_id": d, "access": "read",
+                                                "scope": {"type": "chart"}, "expires_at": None}) for d in docs])
+        wrk_scenario("consent grant (patient)", "random_post.lua", CONNS,
+                     {"BENCH_TOKEN": login("patient1"), "BENCH_BODIES": cb},
+                     runs=RUNS2, cmd_note=f"wrk -t2 -c{CONNS} -d{DUR}s -s bench/random_post.lua (POST /api/v1/consents)")
+        info["patient1_id"] = p1
+
+    # (8) the patient's access-log page
+    if want("accesslog"):
+        tokp = login("patient1")
+        p1 = call("GET", "/api/v1/patients?limit=1", token=tokp)[1]["items"][0]["id"]
+        ap = write_lines("accesslog_paths.txt", [f"/api/v1/ledger/events?patient={p1}&limit=50"])
+        wrk_scenario("patient's access-log page (50 events)", "random_get.lua", CONNS,
+                     {"BENCH_TOKEN": tokp, "BENCH_PATHS": ap},
+                     runs=RUNS2, cmd_note=f"wrk -t2 -c{CONNS} -d{DUR}s GET /api/v1/ledger/events?patient=<id>&limit=50")
+
+    # (6) login, argon2-bound: 1 and 2 connections (2 cores)
+    if want("login"):
+        lb = write_lines("login_bodies.txt", ["/api/v1/auth/login\t" + json.dumps(
+            {"username": "bench_dr%03d" % i, "password": PASSWORD}) for i in range(1, N_DOC + 1)])
+        for c in (1, 2):
+            wrk_scenario(f"login (argon2) at {c} connection{'s' if c > 1 else ''}", "random_post.lua", c,
+                         {"BENCH_TOKEN": "", "BENCH_BODIES": lb}, runs=1, secs=DUR, warm=2,
+                         cmd_note=f"wrk -t{c} -c{c} -d{DUR}s -s bench/random_post.lua (POST /api/v1/auth/login)")
 
     info["hwm_mb"] = vm_hwm() / 1024
     info["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -392,4 +395,12 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BaseException as e:  # keep what was measured; the report says where it stopped
+        log(f"run stopped early: {e!r}")
+        with open(os.path.join(WORK, "results.json"), "w") as f:
+            json.dump({"info": {**INFO, "hwm_mb": vm_hwm() / 1024, "stopped": repr(e)[:300],
+                                "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
+                       "results": results}, f, indent=1)
+        sys.exit(1)

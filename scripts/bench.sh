@@ -98,7 +98,8 @@ curl -fsS "http://127.0.0.1:$API_PORT/health" >/dev/null || die "the api did not
 
 export BENCH_BASE="http://127.0.0.1:$API_PORT" BENCH_API_PID="$API_PID" BENCH_WORK="$WORK"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
-python3 "$ROOT/bench/run.py"
+RUN_RC=0
+python3 "$ROOT/bench/run.py" || RUN_RC=$?
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---- report
@@ -108,3 +109,4 @@ BENCH_LOAD_BEFORE="$LOAD_BEFORE" BENCH_LOAD_AFTER="$LOAD_AFTER" BENCH_COMMAND="$
   python3 "$ROOT/bench/report.py" "$WORK/results.json" "$OUT"
 cp "$WORK/results.json" "$ROOT/.data/bench-results.json" 2>/dev/null || true
 log "wrote $OUT"
+[ "$RUN_RC" -eq 0 ] || die "the run stopped early (see the report's note); partial results written"
