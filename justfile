@@ -48,3 +48,8 @@ fuzz seconds="60":
     for target in access_token request_bodies ledger_verifier; do
         RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" -- -max_total_time={{seconds}}
     done
+
+# Benchmarks: release build, throwaway PostgreSQL + api, wrk/pgbench load;
+# writes the "API load" section of BENCHMARKS.md (see scripts/bench.sh for knobs).
+bench:
+    ./scripts/bench.sh
