@@ -107,7 +107,32 @@ async fn full_chart(app: &TestApp) -> uuid::Uuid {
         )
         .await;
     assert_eq!(resp.status(), StatusCode::CREATED);
+    wait_sequenced(app).await;
     chart
+}
+
+/// Waits until the sequencer has integrated every ledger entry, so each
+/// Provenance can name its event.
+async fn wait_sequenced(app: &TestApp) {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Pending {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    for _ in 0..100 {
+        let p: Pending = diesel::sql_query(
+            "SELECT count(*) AS n FROM ledger_entries e WHERE NOT EXISTS \
+             (SELECT 1 FROM ledger_events v WHERE v.entry_id = e.id)",
+        )
+        .get_result(&mut app.conn())
+        .unwrap();
+        if p.n == 0 {
+            return;
+        }
+        actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("ledger entries were not sequenced within 5 s");
 }
 
 #[actix_rt::test]
