@@ -62,8 +62,12 @@ for user in admin dr_smith nurse_kim patient1; do
     --exclude-path /api/v1/auth/logout --exclude-path /api/v1/auth/password \
     --no-color --workers 2 || status=1
 done
-log "schemathesis anonymously"
+# Without any credentials schemathesis 4.32 tries to bootstrap a sign-up
+# flow and crashes inside itself; an unknown token exercises the same
+# unauthenticated paths (public endpoints ignore it, the rest answer 401).
+log "schemathesis without a valid session"
 "$venv/bin/st" run "$url/api-docs/openapi.json" \
+  --header "Authorization: Bearer not-a-session" \
   --phases examples,coverage,fuzzing,stateful \
   --max-examples "$max" --seed "$seed" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \

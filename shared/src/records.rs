@@ -227,6 +227,11 @@ pub fn parse_title(raw: &str) -> Result<String, InputError> {
 /// the author from the session: neither can be set here.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "kind": "prescription",
+    "title": "Amoxicillin for otitis media",
+    "body": {"drug": "Amoxicillin", "dose": "500 mg", "route": "oral", "frequency": "three times a day", "duration": "7 days"}
+})))]
 #[serde(deny_unknown_fields)]
 pub struct NewRecordRequest {
     pub kind: RecordKind,
