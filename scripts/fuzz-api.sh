@@ -8,10 +8,12 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 venv="$TOOLS/venv"
+# Pinned with schemathesis so a new hypothesis release cannot change a run.
+HYPOTHESIS_VERSION=6.170.15
 if [ ! -x "$venv/bin/st" ]; then
   log "installing schemathesis into $venv"
   python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$venv"; }
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==4.32.5"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==4.32.5" "hypothesis==$HYPOTHESIS_VERSION"
 fi
 
 if [ -z "${DATABASE_URL:-}" ]; then
@@ -60,8 +62,11 @@ for user in admin dr_smith nurse_kim patient1; do
     --max-examples "$max" --seed "$seed" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
     --exclude-path /api/v1/auth/logout --exclude-path /api/v1/auth/password \
-    --no-color --workers 2 || status=1
+    --no-color --workers 1 || status=1
 done
+# One worker: hypothesis' lambda-description cache is not thread-safe and
+# two workers made schemathesis report its own "Inconsistent results"
+# runtime error (not a finding about the api) in CI.
 # Without any credentials schemathesis 4.32 tries to bootstrap a sign-up
 # flow and crashes inside itself; an unknown token exercises the same
 # unauthenticated paths (public endpoints ignore it, the rest answer 401).
@@ -71,7 +76,7 @@ log "schemathesis without a valid session"
   --phases examples,coverage,fuzzing,stateful \
   --max-examples "$max" --seed "$seed" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
-  --no-color --workers 2 || status=1
+  --no-color --workers 1 || status=1
 
 if grep -qiE 'panicked|stack backtrace' "$data_dir/serve.log"; then
   log "the api log shows a panic"; status=1
