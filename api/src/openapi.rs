@@ -19,7 +19,13 @@ use utoipa_actix_web::AppExt;
         license(name = "Apache-2.0")
     ),
     modifiers(&BearerScheme),
-    components(schemas(shared::ErrorEnvelope, shared::ErrorBody, shared::ErrorCode)),
+    // Schemas used only by query parameters are not collected from the handlers.
+    components(schemas(
+        shared::ErrorEnvelope,
+        shared::ErrorBody,
+        shared::ErrorCode,
+        shared::emergency::EmergencyStatusFilter
+    )),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Sign-in, sessions and registration"),

@@ -16,6 +16,8 @@ pub enum Scope {
     LoginByAccount,
     RegisterByAddress,
     ExpensiveByUser,
+    /// Whole-ledger verification reads and re-hashes every event.
+    LedgerVerifyByUser,
 }
 
 /// `burst` requests at once, refilled at `per_minute`.
@@ -31,6 +33,7 @@ pub struct RateLimits {
     pub login_by_account: Rule,
     pub register_by_address: Rule,
     pub expensive_by_user: Rule,
+    pub ledger_verify_by_user: Rule,
 }
 
 impl Default for RateLimits {
@@ -52,6 +55,10 @@ impl Default for RateLimits {
                 burst: 10,
                 per_minute: 30,
             },
+            ledger_verify_by_user: Rule {
+                burst: 3,
+                per_minute: 2,
+            },
         }
     }
 }
@@ -68,6 +75,7 @@ impl RateLimits {
             login_by_account: open,
             register_by_address: open,
             expensive_by_user: open,
+            ledger_verify_by_user: open,
         }
     }
 
@@ -77,6 +85,7 @@ impl RateLimits {
             Scope::LoginByAccount => self.login_by_account,
             Scope::RegisterByAddress => self.register_by_address,
             Scope::ExpensiveByUser => self.expensive_by_user,
+            Scope::LedgerVerifyByUser => self.ledger_verify_by_user,
         }
     }
 }

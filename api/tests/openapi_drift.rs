@@ -29,3 +29,38 @@ fn every_operation_is_documented() {
         }
     }
 }
+
+/// Every `$ref` in the document names a schema it defines: a dangling one
+/// leaves clients (and schemathesis) unable to build that part of a request.
+#[test]
+fn every_reference_resolves() {
+    let spec: serde_json::Value =
+        serde_json::from_str(&api::openapi::spec_json().unwrap()).unwrap();
+    let mut refs = Vec::new();
+    collect_refs(&spec, &mut refs);
+    assert!(!refs.is_empty(), "the document has no references at all");
+    for reference in refs {
+        let pointer = reference
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("{reference}: not a local reference"));
+        assert!(
+            spec.pointer(pointer).is_some(),
+            "{reference} does not resolve to anything in the document"
+        );
+    }
+}
+
+fn collect_refs(value: &serde_json::Value, refs: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map {
+                match (key.as_str(), inner) {
+                    ("$ref", serde_json::Value::String(target)) => refs.push(target.clone()),
+                    _ => collect_refs(inner, refs),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|item| collect_refs(item, refs)),
+        _ => {}
+    }
+}

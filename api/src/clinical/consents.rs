@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use crate::access::scope::ListScope;
 use crate::access::Actor;
-use crate::clinical::{stored, user_names};
-use crate::db::schema::{consents, patients, records, users};
+use crate::clinical::{patient_names, stored, user_names};
+use crate::db::schema::{consents, records, users};
 use crate::error::ApiError;
 
 pub fn scope_from_columns(
@@ -201,12 +201,7 @@ pub fn to_view(conn: &mut PgConnection, rows: Vec<ConsentRow>) -> Result<Vec<Con
     let users: Vec<Uuid> = rows.iter().map(|r| r.grantee_id).collect();
     let names = user_names(conn, &users)?;
     let pids: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
-    let pnames: std::collections::HashMap<Uuid, String> = patients::table
-        .filter(patients::id.eq_any(&pids))
-        .select((patients::id, patients::full_name))
-        .load::<(Uuid, String)>(conn)?
-        .into_iter()
-        .collect();
+    let pnames = patient_names(conn, &pids)?;
     rows.into_iter()
         .map(|r| {
             Ok(Consent {

@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use crate::access::scope::ListScope;
 use crate::access::Actor;
-use crate::clinical::user_names;
-use crate::db::schema::{emergency_accesses, patients};
+use crate::clinical::{patient_names, user_names};
+use crate::db::schema::emergency_accesses;
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -85,12 +85,7 @@ pub fn to_view(
     let ids: Vec<Uuid> = rows.iter().map(|r| r.doctor_id).collect();
     let names = user_names(conn, &ids)?;
     let pids: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
-    let pnames: std::collections::HashMap<Uuid, String> = patients::table
-        .filter(patients::id.eq_any(&pids))
-        .select((patients::id, patients::full_name))
-        .load::<(Uuid, String)>(conn)?
-        .into_iter()
-        .collect();
+    let pnames = patient_names(conn, &pids)?;
     Ok(rows
         .into_iter()
         .map(|r| EmergencyAccess {

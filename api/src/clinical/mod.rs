@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::schema::users;
+use crate::db::schema::{patients as patient_rows, users};
 use crate::error::ApiError;
 
 /// Display names for a set of accounts.
@@ -35,6 +35,21 @@ pub fn user_names(
     let rows: Vec<(Uuid, String)> = users::table
         .filter(users::id.eq_any(&ids))
         .select((users::id, users::display_name))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Patients' names by id, for list views.
+pub fn patient_names(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, String>, ApiError> {
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    let rows: Vec<(Uuid, String)> = patient_rows::table
+        .filter(patient_rows::id.eq_any(&ids))
+        .select((patient_rows::id, patient_rows::full_name))
         .load(conn)?;
     Ok(rows.into_iter().collect())
 }

@@ -10,7 +10,7 @@ use shared::consents::AccessLevel;
 use shared::{PatientId, Role, UserId};
 use uuid::Uuid;
 
-use crate::clinical::stored;
+use crate::clinical::{patient_names, stored};
 use crate::db::schema::{consents, emergency_accesses, guardianships, patients, users};
 use crate::error::ApiError;
 
@@ -116,12 +116,7 @@ pub fn entries(conn: &mut PgConnection, f: &Filter) -> Result<Vec<AccessOverview
     raw.retain(|e| f.patient_id.is_none_or(|p| p == e.0) && f.basis.is_none_or(|b| b == e.2));
     let pids: Vec<Uuid> = raw.iter().map(|e| e.0).collect();
     let uids: Vec<Uuid> = raw.iter().map(|e| e.1).collect();
-    let pnames: std::collections::HashMap<Uuid, String> = patients::table
-        .filter(patients::id.eq_any(&pids))
-        .select((patients::id, patients::full_name))
-        .load::<(Uuid, String)>(conn)?
-        .into_iter()
-        .collect();
+    let pnames = patient_names(conn, &pids)?;
     let accounts: std::collections::HashMap<Uuid, (String, String)> = users::table
         .filter(users::id.eq_any(&uids))
         .select((users::id, users::display_name, users::role))

@@ -11,8 +11,8 @@ use uuid::Uuid;
 use crate::access::scope::ListScope;
 use crate::access::Actor;
 use crate::clinical::consents::{scope_columns, scope_from_columns};
-use crate::clinical::user_names;
-use crate::db::schema::{access_requests, patients};
+use crate::clinical::{patient_names, user_names};
+use crate::db::schema::access_requests;
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -115,12 +115,7 @@ pub fn to_view(
     let ids: Vec<Uuid> = rows.iter().map(|r| r.requester_id).collect();
     let names = user_names(conn, &ids)?;
     let pids: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
-    let pnames: std::collections::HashMap<Uuid, String> = patients::table
-        .filter(patients::id.eq_any(&pids))
-        .select((patients::id, patients::full_name))
-        .load::<(Uuid, String)>(conn)?
-        .into_iter()
-        .collect();
+    let pnames = patient_names(conn, &pids)?;
     rows.into_iter()
         .map(|r| {
             Ok(AccessRequestView {

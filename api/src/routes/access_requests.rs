@@ -16,13 +16,13 @@ use shared::users::Page;
 use shared::{ErrorEnvelope, PatientId, UserId};
 use utoipa::IntoParams;
 
-use crate::access::{self, scope, Action, Actor, Target};
+use crate::access::{self, Action, Actor, Target};
 use crate::auth::AuthUser;
 use crate::clinical::{consents, records, requests};
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
 use crate::routes::context::RequestContext;
-use crate::routes::paging::PageParams;
+use crate::routes::paging::{self, PageParams};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -55,21 +55,16 @@ pub async fn list_requests(
         limit,
         offset,
     };
-    let actor = Actor::from(user);
-    let (items, total) = state
-        .db
-        .run(move |conn| {
-            let scope = scope::oversight(conn, actor)?;
-            let (rows, total) = requests::list(conn, &scope, actor, &filter)?;
+    paging::oversight_page(
+        &state,
+        Actor::from(user),
+        (limit, offset),
+        move |conn, scope, actor| {
+            let (rows, total) = requests::list(conn, scope, actor, &filter)?;
             Ok((requests::to_view(conn, rows)?, total))
-        })
-        .await?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+        },
+    )
+    .await
 }
 
 fn check_duration(hours: i32) -> Result<i32, ApiError> {

@@ -11,13 +11,13 @@ use shared::users::Page;
 use shared::{ConsentId, ErrorEnvelope, PatientId, UserId};
 use utoipa::IntoParams;
 
-use crate::access::{self, scope, Action, Actor, Target};
+use crate::access::{self, Action, Actor, Target};
 use crate::auth::AuthUser;
 use crate::clinical::consents;
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
 use crate::routes::context::RequestContext;
-use crate::routes::paging::PageParams;
+use crate::routes::paging::{self, PageParams};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -53,21 +53,16 @@ pub async fn list_consents(
         limit,
         offset,
     };
-    let actor = Actor::from(user);
-    let (items, total) = state
-        .db
-        .run(move |conn| {
-            let scope = scope::oversight(conn, actor)?;
-            let (rows, total) = consents::list(conn, &scope, actor, &filter)?;
+    paging::oversight_page(
+        &state,
+        Actor::from(user),
+        (limit, offset),
+        move |conn, scope, actor| {
+            let (rows, total) = consents::list(conn, scope, actor, &filter)?;
             Ok((consents::to_view(conn, rows)?, total))
-        })
-        .await?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+        },
+    )
+    .await
 }
 
 /// Grant a doctor or nurse read or read-write access to the whole chart,

@@ -13,13 +13,13 @@ use shared::users::Page;
 use shared::{ErrorEnvelope, PatientId, UserId};
 use utoipa::IntoParams;
 
-use crate::access::{self, scope, Action, Actor, Target};
+use crate::access::{self, Action, Actor, Target};
 use crate::auth::AuthUser;
 use crate::clinical::emergency::{self, StatusFilter};
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
 use crate::routes::context::RequestContext;
-use crate::routes::paging::PageParams;
+use crate::routes::paging::{self, PageParams};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -100,21 +100,16 @@ pub async fn list_emergency(
         limit,
         offset,
     };
-    let actor = Actor::from(user);
-    let (items, total) = state
-        .db
-        .run(move |conn| {
-            let scope = scope::oversight(conn, actor)?;
-            let (rows, total) = emergency::list(conn, &scope, actor, &filter)?;
+    paging::oversight_page(
+        &state,
+        Actor::from(user),
+        (limit, offset),
+        move |conn, scope, actor| {
+            let (rows, total) = emergency::list(conn, scope, actor, &filter)?;
             Ok((emergency::to_view(conn, rows)?, total))
-        })
-        .await?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+        },
+    )
+    .await
 }
 
 /// Review an emergency access with a note (admins). Each is reviewed once.

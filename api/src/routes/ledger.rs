@@ -21,6 +21,7 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::ledger::log::{self, LogFilter, LogScope};
 use crate::ledger::{self, proofs, signer, store, verify, NewEvent};
+use crate::rate_limit::Scope;
 use crate::routes::context::RequestContext;
 use crate::routes::paging::PageParams;
 use crate::state::AppState;
@@ -223,6 +224,7 @@ pub async fn public_key(state: web::Data<AppState>, _user: AuthUser) -> web::Jso
     (status = 200, description = "The verification report (valid or not)", body = VerifyReport),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
     (status = 403, description = "Not an admin", body = ErrorEnvelope),
+    (status = 429, description = "Verified too often (3 at once, then 2 a minute per admin); see Retry-After", body = ErrorEnvelope),
 ))]
 #[get("/api/v1/ledger/verify")]
 pub async fn verify_ledger(
@@ -231,6 +233,9 @@ pub async fn verify_ledger(
     user: AuthUser,
 ) -> Result<web::Json<VerifyReport>, ApiError> {
     user.require_role(&[Role::Admin])?;
+    state
+        .limiter
+        .check(Scope::LedgerVerifyByUser, &user.id.to_string())?;
     let signer = state.ledger_signer.clone();
     let report = state
         .db

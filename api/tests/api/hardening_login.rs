@@ -145,3 +145,22 @@ async fn unknown_user_and_wrong_password_take_the_same_time() {
     let d = median(differences);
     assert!(d.abs() < 10.0, "median unknown − wrong password: {d:.1} ms");
 }
+
+#[actix_rt::test]
+async fn whole_ledger_verification_is_rate_limited_per_admin() {
+    let app = TestApp::spawn_with(|s| s.rate_limits = api::rate_limit::RateLimits::default()).await;
+    app.seed_demo();
+    let admin = app.token("admin").await;
+    for attempt in 1..=3 {
+        let resp = app.get("/api/v1/ledger/verify", Some(&admin)).await;
+        assert_eq!(resp.status(), StatusCode::OK, "verification {attempt}");
+    }
+    let resp = app.get("/api/v1/ledger/verify", Some(&admin)).await;
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(resp.headers().contains_key("retry-after"));
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    // Other endpoints are not affected by this bucket.
+    let resp = app.get("/api/v1/ledger/events?limit=5", Some(&admin)).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+}
