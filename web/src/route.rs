@@ -36,6 +36,8 @@ pub enum Route {
     SealedRecord { id: RecordId },
     #[at("/admin/demographics")]
     Demographics,
+    #[at("/account/security")]
+    Security,
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -45,7 +47,7 @@ impl Route {
     /// Whether `role` may open this route (public routes: everyone).
     pub fn allows(&self, role: Role) -> bool {
         match self {
-            Route::Home | Route::Login | Route::NotFound => true,
+            Route::Home | Route::Login | Route::NotFound | Route::Security => true,
             Route::MyChart | Route::Consents | Route::Requests | Route::AccessLog => {
                 role == Role::Patient
             }

@@ -10,6 +10,7 @@ mod clinician;
 mod consent;
 mod docs;
 mod fhir;
+mod security;
 mod shell;
 
 /// Starts a private stack, or returns from the test when skipping is allowed.

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod consents;
 pub mod emergency;
 pub mod ledger;
+pub mod mfa;
 pub mod patients;
 pub mod records;
 pub mod users;

@@ -53,6 +53,7 @@ pub fn shell(props: &ShellProps) -> Html {
                 <div class="who">
                     <span id="signed-in-as" class="who-name">{ user.display_name.clone() }</span>
                     <span class={classes!("role-badge", format!("role-{}", user.role))}>{ user.role.as_str() }</span>
+                    <Link<Route> to={Route::Security} classes="nav-link security-link">{ "Security" }</Link<Route>>
                     <button id="sign-out" class="btn btn-quiet" onclick={sign_out}>{ "Sign out" }</button>
                 </div>
             </header>

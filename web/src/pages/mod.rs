@@ -6,6 +6,7 @@ pub mod home;
 pub mod login;
 pub mod not_found;
 pub mod patient;
+pub mod security;
 
 use yew::prelude::*;
 
@@ -28,6 +29,7 @@ pub fn render(route: &Route) -> Html {
         Route::AdminLedger => html! { <admin::ledger::AdminLedger /> },
         Route::SealedRecord { id } => html! { <admin::sealed::SealedRecord id={*id} /> },
         Route::Demographics => html! { <admin::demographics::Demographics /> },
+        Route::Security => html! { <security::Security /> },
         Route::NotFound => html! { <not_found::NotFound /> },
     }
 }
