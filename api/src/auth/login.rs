@@ -12,9 +12,9 @@ use shared::{Role, UserId};
 
 use crate::auth::mfa::{self, MfaCheck};
 use crate::auth::{password, sessions};
+use crate::crypto::seal::Sealer;
 use crate::db::schema::users as user_rows;
 use crate::error::ApiError;
-use crate::keys::SealKey;
 use crate::ledger::{self, NewEvent};
 use crate::routes::context::RequestContext;
 use crate::users::{self, UserRow};
@@ -46,7 +46,7 @@ pub struct Credentials {
 pub fn sign_in(
     conn: &mut PgConnection,
     creds: &Credentials,
-    seal_ring: &[SealKey],
+    sealer: &Sealer,
     dummy_hash: &str,
     session_ttl_secs: u64,
     ctx: &RequestContext,
@@ -74,7 +74,7 @@ pub fn sign_in(
     let second_factor = if matches && !user.disabled {
         mfa::check_at_login(
             conn,
-            seal_ring,
+            sealer,
             user.id,
             creds.totp_code.as_deref(),
             creds.recovery_code.as_deref(),

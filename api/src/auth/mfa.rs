@@ -1,18 +1,19 @@
-//! Two-factor sign-in state: the enrolled TOTP secret (sealed at rest with
-//! the newest sealing key, bound to the account id), replay protection, and
+//! Two-factor sign-in state: the enrolled TOTP secret (sealed at rest by the
+//! record sealer under its newest key, bound to the account id, re-sealed
+//! by `keys rotate`), replay protection, and
 //! one-time recovery codes (stored as SHA-256 digests, shown once).
 
 use chrono::Utc;
 use diesel::prelude::*;
-use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use ring::rand::SystemRandom;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::auth::totp;
+use crate::crypto::seal::{Aad, Sealed, Sealer};
 use crate::db::schema::{recovery_codes, user_totp};
 use crate::error::ApiError;
-use crate::keys::{random_bytes, SealKey};
+use crate::keys::random_bytes;
 
 pub const RECOVERY_CODE_COUNT: usize = 10;
 
@@ -26,68 +27,26 @@ pub enum MfaCheck {
     Failed,
 }
 
-fn aad(user_id: Uuid) -> Vec<u8> {
-    let mut aad = b"careledger:totp:".to_vec();
-    aad.extend_from_slice(user_id.as_bytes());
-    aad
-}
-
-fn aead_key(key: &SealKey) -> Result<LessSafeKey, ApiError> {
-    UnboundKey::new(&AES_256_GCM, key.key.expose())
-        .map(LessSafeKey::new)
-        .map_err(|_| ApiError::internal("totp sealing", "invalid key"))
-}
-
-fn seal_secret(
-    ring: &[SealKey],
-    user_id: Uuid,
-    secret: &[u8],
-) -> Result<(i32, Vec<u8>, Vec<u8>), ApiError> {
-    let key = ring
-        .last()
-        .ok_or_else(|| ApiError::internal("totp sealing", "empty key ring"))?;
-    let nonce_bytes = random_bytes::<NONCE_LEN>(&SystemRandom::new())
-        .map_err(|e| ApiError::internal("totp nonce", e))?;
-    let mut data = secret.to_vec();
-    aead_key(key)?
-        .seal_in_place_append_tag(
-            Nonce::assume_unique_for_key(nonce_bytes),
-            Aad::from(aad(user_id)),
-            &mut data,
-        )
-        .map_err(|_| ApiError::internal("totp sealing", "seal failed"))?;
-    Ok((key.id, nonce_bytes.to_vec(), data))
+fn seal_secret(sealer: &Sealer, user_id: Uuid, secret: &[u8]) -> Result<Sealed, ApiError> {
+    sealer.seal(&Aad::TotpSecret { user_id }, secret)
 }
 
 fn open_secret(
-    ring: &[SealKey],
+    sealer: &Sealer,
     user_id: Uuid,
     key_id: i32,
     nonce: &[u8],
     sealed: &[u8],
 ) -> Result<Vec<u8>, ApiError> {
-    let key = ring
-        .iter()
-        .find(|k| k.id == key_id)
-        .ok_or_else(|| ApiError::internal("totp unsealing", "key id not in ring"))?;
-    let nonce: [u8; NONCE_LEN] = nonce
-        .try_into()
-        .map_err(|_| ApiError::internal("totp unsealing", "bad nonce"))?;
-    let mut data = sealed.to_vec();
-    let plain = aead_key(key)?
-        .open_in_place(
-            Nonce::assume_unique_for_key(nonce),
-            Aad::from(aad(user_id)),
-            &mut data,
-        )
-        .map_err(|_| ApiError::internal("totp unsealing", "authentication failed"))?;
-    Ok(plain.to_vec())
+    sealer
+        .open(key_id, nonce, sealed, &Aad::TotpSecret { user_id })
+        .map_err(|e| ApiError::internal("totp unsealing", e))
 }
 
 /// Starts (or restarts) an unconfirmed enrolment and returns the secret.
 pub fn enroll(
     conn: &mut PgConnection,
-    ring: &[SealKey],
+    sealer: &Sealer,
     user_id: Uuid,
 ) -> Result<Vec<u8>, ApiError> {
     if is_enabled(conn, user_id)? {
@@ -99,14 +58,14 @@ pub fn enroll(
     let secret = random_bytes::<20>(&SystemRandom::new())
         .map_err(|e| ApiError::internal("totp secret", e))?
         .to_vec();
-    let (key_id, nonce, sealed) = seal_secret(ring, user_id, &secret)?;
+    let sealed = seal_secret(sealer, user_id, &secret)?;
     diesel::delete(user_totp::table.find(user_id)).execute(conn)?;
     diesel::insert_into(user_totp::table)
         .values((
             user_totp::user_id.eq(user_id),
-            user_totp::key_id.eq(key_id),
-            user_totp::nonce.eq(nonce),
-            user_totp::secret_sealed.eq(sealed),
+            user_totp::key_id.eq(sealed.key_id),
+            user_totp::nonce.eq(sealed.nonce.to_vec()),
+            user_totp::secret_sealed.eq(sealed.ciphertext),
         ))
         .execute(conn)?;
     Ok(secret)
@@ -138,13 +97,13 @@ fn load(conn: &mut PgConnection, user_id: Uuid) -> Result<Option<TotpRow>, ApiEr
 /// Accepts `code` if it matches a step newer than the last one used.
 fn accept_code(
     conn: &mut PgConnection,
-    ring: &[SealKey],
+    sealer: &Sealer,
     user_id: Uuid,
     row: &TotpRow,
     code: &str,
 ) -> Result<bool, ApiError> {
     let (key_id, nonce, sealed, _, last_used) = row;
-    let secret = open_secret(ring, user_id, *key_id, nonce, sealed)?;
+    let secret = open_secret(sealer, user_id, *key_id, nonce, sealed)?;
     let Some(step) = totp::matching_step(&secret, code, Utc::now().timestamp()) else {
         return Ok(false);
     };
@@ -160,7 +119,7 @@ fn accept_code(
 /// Confirms the pending enrolment with a code and returns fresh recovery codes.
 pub fn confirm(
     conn: &mut PgConnection,
-    ring: &[SealKey],
+    sealer: &Sealer,
     user_id: Uuid,
     code: &str,
 ) -> Result<Vec<String>, ApiError> {
@@ -171,7 +130,7 @@ pub fn confirm(
             "two-factor sign-in is already on".into(),
         ));
     }
-    if !accept_code(conn, ring, user_id, &row, code)? {
+    if !accept_code(conn, sealer, user_id, &row, code)? {
         return Err(ApiError::validation(
             "code",
             "that code is not valid; check the app and your clock",
@@ -231,7 +190,7 @@ pub fn recovery_codes_left(conn: &mut PgConnection, user_id: Uuid) -> Result<i64
 /// The second-factor step of sign-in (after the password matched).
 pub fn check_at_login(
     conn: &mut PgConnection,
-    ring: &[SealKey],
+    sealer: &Sealer,
     user_id: Uuid,
     totp_code: Option<&str>,
     recovery_code: Option<&str>,
@@ -240,7 +199,7 @@ pub fn check_at_login(
         return Ok(MfaCheck::NotEnrolled);
     };
     if let Some(code) = totp_code {
-        return Ok(if accept_code(conn, ring, user_id, &row, code)? {
+        return Ok(if accept_code(conn, sealer, user_id, &row, code)? {
             MfaCheck::Passed
         } else {
             MfaCheck::Failed

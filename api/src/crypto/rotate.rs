@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::crypto::{Aad, Sealer};
 use crate::db::run_in_transaction;
-use crate::db::schema::{patients, record_versions, records};
+use crate::db::schema::{patients, record_versions, records, user_totp};
 use crate::error::ApiError;
 use crate::keys::{parse_seal_ring, random_bytes};
 use crate::ledger::{self, NewEvent};
@@ -68,7 +68,11 @@ pub fn pending(conn: &mut PgConnection, key_id: i32) -> Result<i64, ApiError> {
         .filter(patients::contact_key_id.ne(key_id))
         .count()
         .get_result(conn)?;
-    Ok(versions + contacts)
+    let totp: i64 = user_totp::table
+        .filter(user_totp::key_id.ne(key_id))
+        .count()
+        .get_result(conn)?;
+    Ok(versions + contacts + totp)
 }
 
 type ContactRow = (Uuid, Option<i32>, Option<Vec<u8>>, Option<Vec<u8>>);
@@ -212,12 +216,75 @@ pub fn reseal_all(
             None => break,
         }
     }
+    reseal_totp_secrets(conn, sealer, key_id, batch, &mut report, &mut |done| {
+        progress(done, total)
+    })?;
     run_in_transaction(conn, |c| {
         let ctx = RequestContext::system("keys-rotate");
         ledger::record(c, &NewEvent::new(Action::KeyRotated, &ctx))
     })?;
     tracing::info!(key_id, resealed = report.resealed, failed = report.failed, at = %Utc::now(), "re-seal pass finished");
     Ok(report)
+}
+
+type TotpRow = (Uuid, i32, Vec<u8>, Vec<u8>);
+
+/// The accounts' TOTP secrets, like the other passes: batches keyed by user id.
+fn reseal_totp_secrets(
+    conn: &mut PgConnection,
+    sealer: &Sealer,
+    key_id: i32,
+    batch: i64,
+    report: &mut RotationReport,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), ApiError> {
+    let mut after = Uuid::nil();
+    loop {
+        let last = after;
+        let (done, failed, next) = run_in_transaction(conn, |c| {
+            let rows: Vec<TotpRow> = user_totp::table
+                .filter(user_totp::key_id.ne(key_id))
+                .filter(user_totp::user_id.gt(last))
+                .order(user_totp::user_id)
+                .limit(batch)
+                .select((
+                    user_totp::user_id,
+                    user_totp::key_id,
+                    user_totp::nonce,
+                    user_totp::secret_sealed,
+                ))
+                .for_update()
+                .skip_locked()
+                .load(c)?;
+            let (mut done, mut failed, mut next) = (0u64, 0u64, None);
+            for (user_id, old_key, nonce, ct) in rows {
+                next = Some(user_id);
+                let aad = Aad::TotpSecret { user_id };
+                let Ok(plain) = sealer.open(old_key, &nonce, &ct, &aad) else {
+                    tracing::warn!(%user_id, "TOTP secret failed to open; left as it is");
+                    failed += 1;
+                    continue;
+                };
+                let sealed = sealer.seal(&aad, &plain)?;
+                diesel::update(user_totp::table.find(user_id))
+                    .set((
+                        user_totp::key_id.eq(sealed.key_id),
+                        user_totp::nonce.eq(sealed.nonce.to_vec()),
+                        user_totp::secret_sealed.eq(sealed.ciphertext),
+                    ))
+                    .execute(c)?;
+                done += 1;
+            }
+            Ok((done, failed, next))
+        })?;
+        report.resealed += done;
+        report.failed += failed;
+        progress(report.resealed + report.failed);
+        match next {
+            Some(n) => after = n,
+            None => return Ok(()),
+        }
+    }
 }
 
 /// `careledger keys rotate`: adds a key, waits for running servers to notice

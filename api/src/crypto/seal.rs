@@ -1,9 +1,9 @@
 //! AES-256-GCM sealing with `ring`. Each seal takes a fresh random 96-bit
 //! nonce from `SystemRandom` and the newest key of the ring; the key id and
 //! nonce are stored next to the ciphertext. The associated data binds a
-//! ciphertext to its row (record id + version + patient id, or the patient
-//! id for contact details), so a ciphertext copied to another row fails to
-//! open.
+//! ciphertext to its row (record id + version + patient id, the patient id
+//! for contact details, the account id for a TOTP secret), so a ciphertext
+//! copied to another row fails to open.
 //!
 //! The ring is re-read from its file when the file changes (checked at most
 //! every [`RELOAD_CHECK`]) and whenever a row names an unknown key id, so a
@@ -35,6 +35,10 @@ pub enum Aad {
     PatientContact {
         patient_id: Uuid,
     },
+    /// An account's TOTP secret.
+    TotpSecret {
+        user_id: Uuid,
+    },
 }
 
 impl Aad {
@@ -54,6 +58,11 @@ impl Aad {
             Aad::PatientContact { patient_id } => {
                 out.extend_from_slice(b"careledger/patient-contact/v1\0");
                 out.extend_from_slice(patient_id.as_bytes());
+            }
+            // The layout secrets were first sealed with; kept so they open.
+            Aad::TotpSecret { user_id } => {
+                out.extend_from_slice(b"careledger:totp:");
+                out.extend_from_slice(user_id.as_bytes());
             }
         }
         out

@@ -103,7 +103,7 @@ pub async fn login(
             sign_in::sign_in(
                 conn,
                 &creds,
-                &st.keys.seal_ring,
+                &st.sealer,
                 &st.dummy_password_hash,
                 st.settings.refresh_token_ttl_secs,
                 &ctx,

@@ -62,10 +62,7 @@ pub async fn totp_enroll(
         .run(move |conn| {
             let row = users::find_by_id(conn, user.id.0)?
                 .ok_or(ApiError::Unauthorized("missing or invalid access token"))?;
-            Ok((
-                mfa::enroll(conn, &st.keys.seal_ring, user.id.0)?,
-                row.username,
-            ))
+            Ok((mfa::enroll(conn, &st.sealer, user.id.0)?, row.username))
         })
         .await?;
     let secret = totp::base32_encode(&secret);
@@ -101,7 +98,7 @@ pub async fn totp_confirm(
     let codes = state
         .db
         .run(move |conn| {
-            let codes = mfa::confirm(conn, &st.keys.seal_ring, user.id.0, &code)?;
+            let codes = mfa::confirm(conn, &st.sealer, user.id.0, &code)?;
             ledger::record(
                 conn,
                 &NewEvent::new(Action::MfaEnabled, &ctx).actor(user.id, user.role),

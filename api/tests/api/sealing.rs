@@ -142,6 +142,9 @@ async fn key_rotation_reseals_every_row_and_all_still_open() {
     for i in 0..5 {
         add_note(&app, &doctor, chart, &format!("note {i}")).await;
     }
+    // A TOTP secret is sealed too, and must follow the rotation.
+    let nurse = app.token("nurse_kim").await;
+    let (totp_secret, _) = crate::two_factor::enrol(&app, &nurse).await;
     let path = app.data_dir.join("seal.keys");
     let new_key = api::crypto::rotate::add_key(&path).unwrap();
     assert_eq!(new_key, 2);
@@ -166,6 +169,23 @@ async fn key_rotation_reseals_every_row_and_all_still_open() {
     )
     .unwrap();
     assert_eq!(old_keys, 0);
+    let totp_keys: Vec<i32> = diesel::RunQueryDsl::load(
+        diesel::dsl::sql::<diesel::sql_types::Integer>("SELECT key_id FROM user_totp"),
+        &mut conn,
+    )
+    .unwrap();
+    assert_eq!(totp_keys, vec![2]);
+    // The re-sealed TOTP secret still checks codes (the next step: the
+    // enrolment used the current one).
+    let code = api::auth::totp::code_at(&totp_secret, crate::two_factor::now_step() + 1);
+    let resp = app
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": "nurse_kim", "password": crate::helpers::DEMO_PASSWORD, "totp_code": code}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
     // The running server (loaded with key 1 only) picks up key 2 and opens
     // every record and contact.
     let list: Value = app

@@ -9,12 +9,12 @@ use serde_json::{json, Value};
 
 use crate::helpers::{TestApp, DEMO_PASSWORD};
 
-fn now_step() -> i64 {
+pub(crate) fn now_step() -> i64 {
     totp::current_step(chrono::Utc::now().timestamp())
 }
 
 /// Enrols `username`'s authenticator; returns (secret, recovery codes).
-async fn enrol(app: &TestApp, token: &str) -> (Vec<u8>, Vec<String>) {
+pub(crate) async fn enrol(app: &TestApp, token: &str) -> (Vec<u8>, Vec<String>) {
     let resp = app
         .post_json("/api/v1/auth/totp/enroll", Some(token), &json!({}))
         .await;
