@@ -21,6 +21,7 @@
 //! | `CARELEDGER_SEQUENCER_INTERVAL_MS` | `100` | sequencer poll interval (bounds commit → integration delay) |
 //! | `CARELEDGER_CHECKPOINT_EVERY` | `1000` | sign a checkpoint after this many new events … |
 //! | `CARELEDGER_CHECKPOINT_SECS` | `10` | … or this many seconds after the last one (if events arrived) |
+//! | `CARELEDGER_CONSENT_EXPIRY_SECS` | `30` | how often expired consents get their `consent_expired` event |
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -69,6 +70,8 @@ pub struct LedgerSettings {
     pub batch_size: usize,
     pub checkpoint_every: u64,
     pub checkpoint_interval: Duration,
+    /// How often this process records `consent_expired` events.
+    pub consent_expiry_interval: Duration,
 }
 
 impl Default for LedgerSettings {
@@ -80,6 +83,7 @@ impl Default for LedgerSettings {
             batch_size: 5000,
             checkpoint_every: 1000,
             checkpoint_interval: Duration::from_secs(10),
+            consent_expiry_interval: Duration::from_secs(30),
         }
     }
 }
@@ -111,6 +115,9 @@ impl LedgerSettings {
         }
         if let Some(secs) = number("CARELEDGER_CHECKPOINT_SECS")? {
             s.checkpoint_interval = Duration::from_secs(secs);
+        }
+        if let Some(secs) = number("CARELEDGER_CONSENT_EXPIRY_SECS")? {
+            s.consent_expiry_interval = Duration::from_secs(secs.max(1));
         }
         Ok(s)
     }

@@ -14,6 +14,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::{self, password, JwtKeys};
+use crate::clinical::consent_expiry;
 use crate::config::Settings;
 use crate::crypto::Sealer;
 use crate::db::{self, Database};
@@ -88,6 +89,7 @@ impl Application {
             routes,
             ledger_signer,
         });
+        consent_expiry::spawn(state.clone(), state.settings.ledger.consent_expiry_interval);
         let server = HttpServer::new(move || build_app(state.clone()))
             .listen(listener)?
             .run();

@@ -8,6 +8,7 @@
 //! reach the database and opened only for a caller the policy allowed.
 
 pub mod clinicians;
+pub mod consent_expiry;
 pub mod consents;
 pub mod emergency;
 pub mod guardians;

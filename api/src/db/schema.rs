@@ -198,6 +198,7 @@ diesel::table! {
         expires_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
         revoked_by -> Nullable<Uuid>,
+        expiry_recorded_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -6,6 +6,7 @@ mod helpers;
 mod auth_lifecycle;
 mod authz_matrix;
 mod bad_input;
+mod consent_expiry;
 mod fhir_export;
 mod hardening_login;
 mod health_and_errors;
