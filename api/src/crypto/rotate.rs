@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use shared::ledger::Action;
 use uuid::Uuid;
 
-use crate::crypto::{Aad, Sealer};
+use crate::crypto::{Aad, Sealed, Sealer};
 use crate::db::run_in_transaction;
 use crate::db::schema::{patients, record_versions, records, user_totp};
 use crate::error::ApiError;
@@ -75,7 +75,6 @@ pub fn pending(conn: &mut PgConnection, key_id: i32) -> Result<i64, ApiError> {
     Ok(versions + contacts + totp)
 }
 
-type ContactRow = (Uuid, Option<i32>, Option<Vec<u8>>, Option<Vec<u8>>);
 type VersionRow = (Uuid, i32, i32, Vec<u8>, Vec<u8>);
 
 /// Re-seals every row under the sealer's newest key, `batch` rows per
@@ -164,13 +163,13 @@ pub fn reseal_all(
             None => break,
         }
     }
-    let mut after = Uuid::nil();
-    loop {
-        let last = after;
-        let (done, failed, next) = run_in_transaction(conn, |c| {
-            let rows: Vec<ContactRow> = patients::table
+    let mut report_progress = |done| progress(done, total);
+    let contacts = UuidKeyedPass {
+        what: "patient contact",
+        load: &|c: &mut PgConnection, after: Uuid| {
+            Ok(patients::table
                 .filter(patients::contact_key_id.ne(key_id))
-                .filter(patients::id.gt(last))
+                .filter(patients::id.gt(after))
                 .order(patients::id)
                 .limit(batch)
                 .select((
@@ -181,70 +180,27 @@ pub fn reseal_all(
                 ))
                 .for_update()
                 .skip_locked()
-                .load(c)?;
-            let mut done = 0u64;
-            let mut failed = 0u64;
-            let mut next = None;
-            for (patient_id, old_key, nonce, ct) in rows {
-                next = Some(patient_id);
-                let (Some(old_key), Some(nonce), Some(ct)) = (old_key, nonce, ct) else {
-                    continue;
-                };
-                let aad = Aad::PatientContact { patient_id };
-                let Ok(plain) = sealer.open(old_key, &nonce, &ct, &aad) else {
-                    tracing::warn!(%patient_id, "patient contact failed to open; left as it is");
-                    failed += 1;
-                    continue;
-                };
-                let sealed = sealer.seal(&aad, &plain)?;
-                diesel::update(patients::table.find(patient_id))
-                    .set((
-                        patients::contact_key_id.eq(sealed.key_id),
-                        patients::contact_nonce.eq(sealed.nonce.to_vec()),
-                        patients::contact_sealed.eq(sealed.ciphertext),
-                    ))
-                    .execute(c)?;
-                done += 1;
-            }
-            Ok((done, failed, next))
-        })?;
-        report.resealed += done;
-        report.failed += failed;
-        progress(report.resealed + report.failed, total);
-        match next {
-            Some(n) => after = n,
-            None => break,
-        }
-    }
-    reseal_totp_secrets(conn, sealer, key_id, batch, &mut report, &mut |done| {
-        progress(done, total)
-    })?;
-    run_in_transaction(conn, |c| {
-        let ctx = RequestContext::system("keys-rotate");
-        ledger::record(c, &NewEvent::new(Action::KeyRotated, &ctx))
-    })?;
-    tracing::info!(key_id, resealed = report.resealed, failed = report.failed, at = %Utc::now(), "re-seal pass finished");
-    Ok(report)
-}
-
-type TotpRow = (Uuid, i32, Vec<u8>, Vec<u8>);
-
-/// The accounts' TOTP secrets, like the other passes: batches keyed by user id.
-fn reseal_totp_secrets(
-    conn: &mut PgConnection,
-    sealer: &Sealer,
-    key_id: i32,
-    batch: i64,
-    report: &mut RotationReport,
-    progress: &mut dyn FnMut(u64),
-) -> Result<(), ApiError> {
-    let mut after = Uuid::nil();
-    loop {
-        let last = after;
-        let (done, failed, next) = run_in_transaction(conn, |c| {
-            let rows: Vec<TotpRow> = user_totp::table
+                .load(c)?)
+        },
+        aad: &|patient_id| Aad::PatientContact { patient_id },
+        store: &|c: &mut PgConnection, id: Uuid, sealed: Sealed| {
+            diesel::update(patients::table.find(id))
+                .set((
+                    patients::contact_key_id.eq(sealed.key_id),
+                    patients::contact_nonce.eq(sealed.nonce.to_vec()),
+                    patients::contact_sealed.eq(sealed.ciphertext),
+                ))
+                .execute(c)?;
+            Ok(())
+        },
+    };
+    contacts.run(conn, sealer, &mut report, &mut report_progress)?;
+    let totp_secrets = UuidKeyedPass {
+        what: "TOTP secret",
+        load: &|c: &mut PgConnection, after: Uuid| {
+            let rows: Vec<(Uuid, i32, Vec<u8>, Vec<u8>)> = user_totp::table
                 .filter(user_totp::key_id.ne(key_id))
-                .filter(user_totp::user_id.gt(last))
+                .filter(user_totp::user_id.gt(after))
                 .order(user_totp::user_id)
                 .limit(batch)
                 .select((
@@ -256,33 +212,84 @@ fn reseal_totp_secrets(
                 .for_update()
                 .skip_locked()
                 .load(c)?;
-            let (mut done, mut failed, mut next) = (0u64, 0u64, None);
-            for (user_id, old_key, nonce, ct) in rows {
-                next = Some(user_id);
-                let aad = Aad::TotpSecret { user_id };
-                let Ok(plain) = sealer.open(old_key, &nonce, &ct, &aad) else {
-                    tracing::warn!(%user_id, "TOTP secret failed to open; left as it is");
-                    failed += 1;
-                    continue;
-                };
-                let sealed = sealer.seal(&aad, &plain)?;
-                diesel::update(user_totp::table.find(user_id))
-                    .set((
-                        user_totp::key_id.eq(sealed.key_id),
-                        user_totp::nonce.eq(sealed.nonce.to_vec()),
-                        user_totp::secret_sealed.eq(sealed.ciphertext),
-                    ))
-                    .execute(c)?;
-                done += 1;
+            Ok(rows
+                .into_iter()
+                .map(|(id, key, nonce, ct)| (id, Some(key), Some(nonce), Some(ct)))
+                .collect())
+        },
+        aad: &|user_id| Aad::TotpSecret { user_id },
+        store: &|c: &mut PgConnection, id: Uuid, sealed: Sealed| {
+            diesel::update(user_totp::table.find(id))
+                .set((
+                    user_totp::key_id.eq(sealed.key_id),
+                    user_totp::nonce.eq(sealed.nonce.to_vec()),
+                    user_totp::secret_sealed.eq(sealed.ciphertext),
+                ))
+                .execute(c)?;
+            Ok(())
+        },
+    };
+    totp_secrets.run(conn, sealer, &mut report, &mut report_progress)?;
+    run_in_transaction(conn, |c| {
+        let ctx = RequestContext::system("keys-rotate");
+        ledger::record(c, &NewEvent::new(Action::KeyRotated, &ctx))
+    })?;
+    tracing::info!(key_id, resealed = report.resealed, failed = report.failed, at = %Utc::now(), "re-seal pass finished");
+    Ok(report)
+}
+
+/// A sealed value's row: (key, key id, nonce, ciphertext); `None` columns
+/// mean nothing is sealed there.
+type SealedRow = (Uuid, Option<i32>, Option<Vec<u8>>, Option<Vec<u8>>);
+type LoadBatch<'a> = &'a dyn Fn(&mut PgConnection, Uuid) -> Result<Vec<SealedRow>, ApiError>;
+type StoreSealed<'a> = &'a dyn Fn(&mut PgConnection, Uuid, Sealed) -> Result<(), ApiError>;
+
+/// A re-seal pass over a table whose sealed values are keyed by one uuid:
+/// batches in key order, one transaction each.
+struct UuidKeyedPass<'a> {
+    what: &'static str,
+    /// Rows after the given key still under another key, locked.
+    load: LoadBatch<'a>,
+    aad: &'a dyn Fn(Uuid) -> Aad,
+    store: StoreSealed<'a>,
+}
+
+impl UuidKeyedPass<'_> {
+    fn run(
+        &self,
+        conn: &mut PgConnection,
+        sealer: &Sealer,
+        report: &mut RotationReport,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), ApiError> {
+        let mut after = Uuid::nil();
+        loop {
+            let last = after;
+            let (done, failed, next) = run_in_transaction(conn, |c| {
+                let (mut done, mut failed, mut next) = (0u64, 0u64, None);
+                for (id, old_key, nonce, ct) in (self.load)(c, last)? {
+                    next = Some(id);
+                    let (Some(old_key), Some(nonce), Some(ct)) = (old_key, nonce, ct) else {
+                        continue;
+                    };
+                    let aad = (self.aad)(id);
+                    let Ok(plain) = sealer.open(old_key, &nonce, &ct, &aad) else {
+                        tracing::warn!(%id, what = self.what, "sealed value failed to open; left as it is");
+                        failed += 1;
+                        continue;
+                    };
+                    (self.store)(c, id, sealer.seal(&aad, &plain)?)?;
+                    done += 1;
+                }
+                Ok((done, failed, next))
+            })?;
+            report.resealed += done;
+            report.failed += failed;
+            progress(report.resealed + report.failed);
+            match next {
+                Some(n) => after = n,
+                None => return Ok(()),
             }
-            Ok((done, failed, next))
-        })?;
-        report.resealed += done;
-        report.failed += failed;
-        progress(report.resealed + report.failed);
-        match next {
-            Some(n) => after = n,
-            None => return Ok(()),
         }
     }
 }
