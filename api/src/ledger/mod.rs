@@ -6,10 +6,12 @@
 //!
 //! Submodules: [`sequencer`] integrates entries into the chain and tree and
 //! signs checkpoints; [`signer`] signs them; [`store`] reads stored rows;
-//! [`proofs`] serves inclusion/consistency proofs; [`log`] lists events;
+//! [`proofs`] serves inclusion/consistency proofs; [`log`] lists events
+//! (its SQL in [`log_query`]);
 //! [`verify`] re-checks the whole ledger.
 
 pub mod log;
+pub mod log_query;
 pub mod proofs;
 pub mod sequencer;
 pub mod signer;
