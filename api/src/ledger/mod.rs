@@ -8,7 +8,8 @@
 //! signs checkpoints; [`signer`] signs them; [`store`] reads stored rows;
 //! [`proofs`] serves inclusion/consistency proofs; [`log`] lists events
 //! (its SQL in [`log_query`]);
-//! [`verify`] re-checks the whole ledger.
+//! [`verify`] re-checks the whole ledger (reading it through
+//! [`verify_stream`]).
 
 pub mod log;
 pub mod log_query;
@@ -18,6 +19,7 @@ pub mod signer;
 pub mod store;
 pub mod verify;
 pub mod verify_cli;
+pub mod verify_stream;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::pg::PgConnection;
