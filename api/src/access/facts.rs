@@ -5,16 +5,15 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Array, Bool, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use shared::consents::{AccessLevel, ConsentScope};
 use shared::Role;
 use uuid::Uuid;
 
 use crate::access::Actor;
 use crate::clinical::consents::scope_from_columns;
-use crate::db::schema::{consents, emergency_accesses, guardianships, patients};
+use crate::db::schema::{guardianships, patients};
 use crate::error::ApiError;
-
-type GrantColumns = (Uuid, String, String, Vec<String>, Vec<Uuid>);
 
 /// A live consent held by the actor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +39,9 @@ pub struct Facts {
 impl Facts {
     pub fn load(conn: &mut PgConnection, actor: Actor, patient_id: Uuid) -> Result<Self, ApiError> {
         let now: DateTime<Utc> = Utc::now();
+        if matches!(actor.role, Role::Doctor | Role::Nurse) {
+            return Self::load_clinician(conn, actor, patient_id, now);
+        }
         let owner = patients::table
             .find(patient_id)
             .select(patients::user_id)
@@ -69,45 +71,82 @@ impl Facts {
                     .first(conn)
                     .optional()?;
             }
-            Role::Doctor | Role::Nurse => {
-                let rows: Vec<GrantColumns> = consents::table
-                    .filter(consents::grantee_id.eq(actor.id.0))
-                    .filter(consents::patient_id.eq(patient_id))
-                    .filter(consents::revoked_at.is_null())
-                    .filter(
-                        consents::expires_at
-                            .is_null()
-                            .or(consents::expires_at.gt(now)),
-                    )
-                    .order((consents::created_at, consents::id))
-                    .select((
-                        consents::id,
-                        consents::access,
-                        consents::scope,
-                        consents::kinds,
-                        consents::record_ids,
-                    ))
-                    .load(conn)?;
-                for (id, access, scope, kinds, record_ids) in rows {
-                    let access = AccessLevel::parse(&access)
-                        .ok_or_else(|| ApiError::internal("consents.access", "unknown value"))?;
-                    let scope = scope_from_columns(&scope, &kinds, &record_ids)?;
-                    facts.grants.push(Grant { id, access, scope });
-                }
-                if actor.role == Role::Doctor {
-                    facts.emergency = emergency_accesses::table
-                        .filter(emergency_accesses::doctor_id.eq(actor.id.0))
-                        .filter(emergency_accesses::patient_id.eq(patient_id))
-                        .filter(emergency_accesses::opened_at.le(now))
-                        .filter(emergency_accesses::expires_at.gt(now))
-                        .order(emergency_accesses::expires_at.desc())
-                        .select(emergency_accesses::id)
-                        .first(conn)
-                        .optional()?;
-                }
-            }
+            Role::Doctor | Role::Nurse => {}
             Role::Admin => {}
         }
         Ok(facts)
     }
+
+    /// A clinician's facts in one round trip: the chart's owner, the
+    /// actor's live consents on it (oldest first) and, for doctors, the
+    /// open emergency access — the same rows the separate lookups read.
+    fn load_clinician(
+        conn: &mut PgConnection,
+        actor: Actor,
+        patient_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Self, ApiError> {
+        let rows = diesel::sql_query(CLINICIAN_FACTS)
+            .bind::<SqlUuid, _>(patient_id)
+            .bind::<SqlUuid, _>(actor.id.0)
+            .bind::<Timestamptz, _>(now)
+            .bind::<Bool, _>(actor.role == Role::Doctor)
+            .load::<ClinicianRow>(conn)?;
+        let Some(first) = rows.first() else {
+            return Ok(Facts::default());
+        };
+        let mut facts = Facts {
+            patient_exists: true,
+            patient_user: first.patient_user,
+            emergency: first.emergency,
+            ..Facts::default()
+        };
+        for row in rows {
+            let (Some(id), Some(access), Some(scope), Some(kinds), Some(record_ids)) = (
+                row.grant_id,
+                row.access,
+                row.scope,
+                row.kinds,
+                row.record_ids,
+            ) else {
+                continue;
+            };
+            let access = AccessLevel::parse(&access)
+                .ok_or_else(|| ApiError::internal("consents.access", "unknown value"))?;
+            let scope = scope_from_columns(&scope, &kinds, &record_ids)?;
+            facts.grants.push(Grant { id, access, scope });
+        }
+        Ok(facts)
+    }
+}
+
+/// `$1` patient, `$2` actor, `$3` now, `$4` whether to look for emergency
+/// access (doctors). One row per live consent, or one row without a consent.
+const CLINICIAN_FACTS: &str = "SELECT p.user_id AS patient_user, \
+       (SELECT e.id FROM emergency_accesses e WHERE $4 AND e.doctor_id = $2 \
+          AND e.patient_id = p.id AND e.opened_at <= $3 AND e.expires_at > $3 \
+        ORDER BY e.expires_at DESC LIMIT 1) AS emergency, \
+       c.id AS grant_id, c.access, c.scope, c.kinds, c.record_ids \
+     FROM patients p LEFT JOIN LATERAL (\
+       SELECT id, access, scope, kinds, record_ids, created_at FROM consents \
+        WHERE grantee_id = $2 AND patient_id = p.id AND revoked_at IS NULL \
+          AND (expires_at IS NULL OR expires_at > $3)) c ON TRUE \
+     WHERE p.id = $1 ORDER BY c.created_at, c.id";
+
+#[derive(QueryableByName)]
+struct ClinicianRow {
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    patient_user: Option<Uuid>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    emergency: Option<Uuid>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    grant_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    access: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    scope: Option<String>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    kinds: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Array<SqlUuid>>)]
+    record_ids: Option<Vec<Uuid>>,
 }

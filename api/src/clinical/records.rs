@@ -118,6 +118,31 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<RecordRow>, ApiE
         .optional()?)
 }
 
+/// A record with its current version and that version's author name, in
+/// one query (the audited read's hot path). The version is `None` only if
+/// the stored record is inconsistent; the author name is empty when unknown.
+pub fn find_current(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<(RecordRow, Option<VersionRow>, Option<String>)>, ApiError> {
+    use crate::db::schema::users;
+    Ok(records::table
+        .left_join(
+            record_versions::table.on(record_versions::record_id
+                .eq(records::id)
+                .and(record_versions::version.eq(records::current_version))),
+        )
+        .left_join(users::table.on(users::id.eq(record_versions::author_id)))
+        .filter(records::id.eq(id))
+        .select((
+            RecordRow::as_select(),
+            Option::<VersionRow>::as_select(),
+            users::display_name.nullable(),
+        ))
+        .first(conn)
+        .optional()?)
+}
+
 /// Locks the record row so concurrent amendments are numbered one at a time.
 pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> Result<Option<RecordRow>, ApiError> {
     Ok(records::table

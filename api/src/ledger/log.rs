@@ -11,12 +11,13 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz};
+use diesel::sql_types::BigInt;
 use shared::ledger::api::LedgerEventItem;
 use shared::ledger::{Action, EventBody};
 use shared::Role;
 use uuid::Uuid;
 
+use super::log_query::{self, Plan, Total};
 use super::store::{self, EventRow};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -76,13 +77,6 @@ pub struct LogFilter {
     pub offset: i64,
 }
 
-const WHERE: &str = " WHERE ($1 OR x.actor_id = $2 OR x.patient_id = ANY($3)) \
-    AND ($4::uuid IS NULL OR x.patient_id = $4) \
-    AND ($5::uuid IS NULL OR x.actor_id = $5) \
-    AND ($6::text IS NULL OR x.action = $6) \
-    AND ($7::timestamptz IS NULL OR x.time >= $7) \
-    AND ($8::timestamptz IS NULL OR x.time < $8)";
-
 #[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = BigInt)]
@@ -90,44 +84,22 @@ struct Count {
 }
 
 /// One page of visible events matching `filter`, newest first, and the total.
+/// The queries are in [`super::log_query`].
 pub fn list(
     conn: &mut PgConnection,
     scope: &LogScope,
     filter: &LogFilter,
 ) -> Result<(Vec<LedgerEventItem>, i64), ApiError> {
-    let (all, actor, patients) = match scope {
-        LogScope::All => (true, None, Vec::new()),
-        LogScope::Limited {
-            actor_id,
-            patient_ids,
-        } => (false, Some(*actor_id), patient_ids.clone()),
+    let plan = Plan::new(scope, filter);
+    let rows = match log_query::page(&plan, filter) {
+        Some(q) => q.load::<EventRow>(conn)?,
+        None => Vec::new(),
     };
-    let action = filter.action.map(Action::as_str);
-    macro_rules! bound {
-        ($q:expr) => {
-            $q.bind::<Bool, _>(all)
-                .bind::<Nullable<diesel::sql_types::Uuid>, _>(actor)
-                .bind::<Array<diesel::sql_types::Uuid>, _>(&patients)
-                .bind::<Nullable<diesel::sql_types::Uuid>, _>(filter.patient_id)
-                .bind::<Nullable<diesel::sql_types::Uuid>, _>(filter.actor_id)
-                .bind::<Nullable<Text>, _>(action)
-                .bind::<Nullable<Timestamptz>, _>(filter.from)
-                .bind::<Nullable<Timestamptz>, _>(filter.to)
-        };
-    }
-    let rows = bound!(diesel::sql_query(format!(
-        "{}{WHERE} ORDER BY e.seq DESC LIMIT $9 OFFSET $10",
-        store::event_select()
-    )))
-    .bind::<BigInt, _>(filter.limit)
-    .bind::<BigInt, _>(filter.offset)
-    .load::<EventRow>(conn)?;
-    let total = bound!(diesel::sql_query(format!(
-        "SELECT count(*) AS count FROM ledger_events e \
-         JOIN ledger_entries x ON x.id = e.entry_id{WHERE}"
-    )))
-    .get_result::<Count>(conn)?
-    .count;
+    let total = match log_query::total(&plan, filter) {
+        Total::Zero => 0,
+        Total::LogSize => store::to_i64(store::sequenced_size(conn)?)?,
+        Total::Query(q) => q.get_result::<Count>(conn)?.count,
+    };
     let items = rows
         .into_iter()
         .map(|row| {

@@ -6,16 +6,20 @@
 //!
 //! Submodules: [`sequencer`] integrates entries into the chain and tree and
 //! signs checkpoints; [`signer`] signs them; [`store`] reads stored rows;
-//! [`proofs`] serves inclusion/consistency proofs; [`log`] lists events;
-//! [`verify`] re-checks the whole ledger.
+//! [`proofs`] serves inclusion/consistency proofs; [`log`] lists events
+//! (its SQL in [`log_query`]);
+//! [`verify`] re-checks the whole ledger (reading it through
+//! [`verify_stream`]).
 
 pub mod log;
+pub mod log_query;
 pub mod proofs;
 pub mod sequencer;
 pub mod signer;
 pub mod store;
 pub mod verify;
 pub mod verify_cli;
+pub mod verify_stream;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::pg::PgConnection;

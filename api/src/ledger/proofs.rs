@@ -37,7 +37,9 @@ pub fn inclusion(
     if !scope.allows(&event.body) {
         return Err(not_found);
     }
-    let tree_size = match tree_size {
+    // The checkpoint for the proof's size comes with the choice of size when
+    // it is the latest (the default), saving a second lookup.
+    let (tree_size, known) = match tree_size {
         Some(n) => {
             if n <= seq || n > store::sequenced_size(conn)? {
                 return Err(ApiError::validation(
@@ -45,12 +47,15 @@ pub fn inclusion(
                     "tree_size must be larger than seq and at most the number of sequenced events",
                 ));
             }
-            n
+            (n, None)
         }
-        None => match store::checkpoint(conn, None)? {
-            Some(cp) if cp.size.unsigned_abs() > seq => cp.size.unsigned_abs(),
-            _ => signer::sign_current(conn, signer)?.size.unsigned_abs(),
-        },
+        None => {
+            let row = match store::checkpoint(conn, None)? {
+                Some(cp) if cp.size.unsigned_abs() > seq => cp,
+                _ => signer::sign_current(conn, signer)?,
+            };
+            (row.size.unsigned_abs(), Some(row))
+        }
     };
     let mut ids = inclusion_proof_nodes(seq, tree_size).map_err(proof_error)?;
     ids.extend(compact_range_nodes(tree_size));
@@ -58,7 +63,11 @@ pub fn inclusion(
     let lookup = |id: NodeId| nodes.get(&id).copied();
     let proof = build_inclusion_proof(seq, tree_size, &lookup).map_err(proof_error)?;
     let root = root_of(tree_size, &lookup)?;
-    let checkpoint = checked_checkpoint(conn, tree_size, &root)?;
+    let row = match known {
+        Some(row) => Some(row),
+        None => store::checkpoint(conn, Some(tree_size))?,
+    };
+    let checkpoint = checked_view(row, tree_size, &root)?;
     Ok(InclusionProofResponse {
         event,
         leaf_hash,
@@ -120,7 +129,17 @@ fn checked_checkpoint(
     size: u64,
     root: &Hash,
 ) -> Result<Option<SignedCheckpointView>, ApiError> {
-    let Some(row) = store::checkpoint(conn, Some(size))? else {
+    checked_view(store::checkpoint(conn, Some(size))?, size, root)
+}
+
+/// `row` (the checkpoint for `size`, if any) as a view, checked against the
+/// stored tree's root.
+fn checked_view(
+    row: Option<store::CheckpointRow>,
+    size: u64,
+    root: &Hash,
+) -> Result<Option<SignedCheckpointView>, ApiError> {
+    let Some(row) = row else {
         return Ok(None);
     };
     let view = row.view()?;

@@ -21,7 +21,7 @@ use uuid::Uuid;
 use crate::error::ApiError;
 
 /// A 32-byte hash column (`BYTEA`, length checked by the schema).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::deserialize::FromSqlRow)]
 pub struct HashCol(pub Hash);
 
 impl FromSql<Bytea, Pg> for HashCol {
@@ -35,7 +35,7 @@ impl FromSql<Bytea, Pg> for HashCol {
 }
 
 /// A text column holding one of our stable names; `None` when unknown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::deserialize::FromSqlRow)]
 pub struct Known<T>(pub Option<T>);
 
 impl<T: std::str::FromStr> FromSql<Text, Pg> for Known<T> {

@@ -3,8 +3,9 @@
 //!
 //! Recomputes everything from the stored events and trusts only the signing
 //! key: every checkpoint note's signature is checked first (and its row must
-//! repeat the note), then all events are streamed in `seq` order, 10,000 rows
-//! per query, through `shared::ledger::ChainVerifier` (sequence, chain link,
+//! repeat the note), then all events are streamed in `seq` order, in batches
+//! read on a second thread ([`super::verify_stream`]), through
+//! `shared::ledger::ChainVerifier` (sequence, chain link,
 //! re-hash, signed roots). Each batch's stored tree nodes — proofs are served
 //! from them — are compared with the recomputed tree as the leaves complete
 //! them, so a level-0 node is a second record of every leaf hash. Finally no
@@ -21,21 +22,22 @@
 //! next checkpoint is signed; checkpoints deleted together with the events
 //! they cover need a copy held elsewhere (a client, a witness) to notice.
 //!
-//! Hot path: decoded rows go straight into the verifier (no per-event
-//! allocation beyond the row's own optional strings); reads only.
+//! Hot path: while this thread hashes one batch, the reader thread has
+//! PostgreSQL produce (and decodes) the next; decoded rows go straight into
+//! the verifier (no per-event allocation beyond the row's own optional
+//! strings); reads only.
 
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, SmallInt};
 use shared::ledger::api::VerifyReport;
 use shared::ledger::{
-    ChainVerifier, Checkpoint, FailureReason, Hash, NodeId, SignedCheckpoint, VerifierKey,
+    ChainVerifier, Checkpoint, FailureReason, Hash, SignedCheckpoint, VerifierKey,
 };
+use std::sync::mpsc;
 
 use super::store::{self, EventRow, HashCol};
+use super::verify_stream::{self, BatchNodes, Msg, BATCH};
 use crate::error::ApiError;
-
-/// Rows per query while streaming.
-pub const BATCH: i64 = 10_000;
 
 #[derive(QueryableByName)]
 struct StoredCheckpoint {
@@ -45,16 +47,6 @@ struct StoredCheckpoint {
     root: HashCol,
     #[diesel(sql_type = diesel::sql_types::Text)]
     note: String,
-}
-
-#[derive(QueryableByName)]
-struct NodeRow {
-    #[diesel(sql_type = SmallInt)]
-    level: i16,
-    #[diesel(sql_type = BigInt)]
-    idx: i64,
-    #[diesel(sql_type = diesel::sql_types::Bytea)]
-    hash: HashCol,
 }
 
 #[derive(QueryableByName)]
@@ -75,7 +67,7 @@ struct Invalid {
 pub fn begin_snapshot(conn: &mut PgConnection) -> Result<(), ApiError> {
     diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(conn)?;
-    // 10,000-row keyset batches: parallel workers cost more than they save.
+    // Index-order batches: parallel workers cost more than they save.
     diesel::sql_query("SET LOCAL max_parallel_workers_per_gather = 0").execute(conn)?;
     Ok(())
 }
@@ -90,63 +82,40 @@ pub fn verify_all(
     let checkpoints_total = checkpoints.len() as u64;
     let total = store::sequenced_size(conn)?;
     let mut verifier = ChainVerifier::with_checkpoints(checkpoints);
-    let mut cursor: (i64, i64) = (-1, -1);
-    let event_query = format!(
-        "{} WHERE e.seq >= $1 AND (e.seq, e.entry_id) > ($1, $2) \
-         ORDER BY e.seq, e.entry_id LIMIT $3",
-        store::event_select()
-    );
     let mut invalid: Option<Invalid> = None;
-    let mut nodes = BatchNodes::default();
-    'stream: loop {
-        let rows = diesel::sql_query(&event_query)
-            .bind::<BigInt, _>(cursor.0)
-            .bind::<BigInt, _>(cursor.1)
-            .bind::<BigInt, _>(BATCH)
-            .load::<EventRow>(conn)?;
-        let Some(last) = rows.last() else { break };
-        cursor = (last.seq, last.entry_id);
-        let first_seq = verifier.size();
-        nodes.load(conn, first_seq, first_seq + rows.len() as u64 - 1)?;
-        for row in rows {
-            let expected = verifier.size();
-            let Some((event, leaf)) = row.into_event() else {
-                invalid = Some(Invalid {
-                    seq: Some(expected),
-                    reason: "event cannot be decoded (unknown name or inconsistent basis)".into(),
-                });
-                break 'stream;
-            };
-            let mut node_problem: Option<String> = None;
-            let pushed = verifier.push_with(&event, &leaf, |id, hash| {
-                if node_problem.is_none() {
-                    node_problem = nodes.check(id, &hash).err();
+    let (tx, rx) = mpsc::sync_channel::<Msg>(2);
+    let reader = &mut *conn;
+    let read = std::thread::scope(|scope| {
+        let handle = scope.spawn(move || verify_stream::read_all(reader, tx));
+        for msg in rx.iter() {
+            let (rows, mut nodes) = match msg {
+                Msg::Batch(rows, nodes) => (rows, nodes),
+                Msg::Flooded(seq) => {
+                    invalid = Some(Invalid {
+                        seq: Some(seq),
+                        reason: format!("more than {BATCH} stored events share seq {seq}"),
+                    });
+                    break;
                 }
-            });
-            if let Err(f) = pushed {
+            };
+            let first_seq = verifier.size();
+            invalid = verify_batch(&mut verifier, rows, &mut nodes);
+            if invalid.is_none() && !nodes.all_used() {
                 invalid = Some(Invalid {
-                    seq: Some(f.seq),
-                    reason: describe(&f.reason),
+                    seq: Some(first_seq),
+                    reason: "unexpected extra tree nodes stored for this range".into(),
                 });
-                break 'stream;
             }
-            if let Some(reason) = node_problem {
-                invalid = Some(Invalid {
-                    seq: Some(expected),
-                    reason,
-                });
-                break 'stream;
+            if invalid.is_some() {
+                break;
             }
+            progress(verifier.size(), total.max(verifier.size()));
         }
-        if !nodes.all_used() {
-            invalid = Some(Invalid {
-                seq: Some(first_seq),
-                reason: "unexpected extra tree nodes stored for this range".into(),
-            });
-            break;
-        }
-        progress(verifier.size(), total.max(verifier.size()));
-    }
+        // Hang up so a reader blocked on a full channel stops.
+        drop(rx);
+        handle.join()
+    });
+    read.map_err(|_| ApiError::internal("ledger verify", "the reader thread panicked"))??;
     let checked = verifier.size();
     let root = verifier.root_at_current_size();
     let mut checkpoints_checked = 0;
@@ -228,90 +197,40 @@ fn load_checkpoints(
     Ok((good, bad))
 }
 
-/// The stored nodes completed by one batch of leaves, per level, each
-/// level sorted by index: the verifier reports nodes level by level in
-/// index order, so one cursor per level walks them without lookups.
-#[derive(Default)]
-struct BatchNodes {
-    levels: Vec<Vec<(u64, Hash)>>,
-    cursors: Vec<usize>,
-}
-
-impl BatchNodes {
-    /// Loads the nodes completed by leaves `first..=last` (reusing buffers).
-    fn load(&mut self, conn: &mut PgConnection, first: u64, last: u64) -> Result<(), ApiError> {
-        let (mut levels, mut los, mut his) = (Vec::new(), Vec::new(), Vec::new());
-        for level in 0..63u8 {
-            // Node (level, i) is completed by leaf (i + 1) * 2^level - 1.
-            let lo = (first + 1).div_ceil(1 << level) - 1;
-            let Some(hi) = ((last + 1) >> level).checked_sub(1) else {
-                break;
-            };
-            if lo <= hi {
-                levels.push(i16::from(level));
-                los.push(store::to_i64(lo)?);
-                his.push(store::to_i64(hi)?);
+/// Pushes one batch through the verifier; the first problem, if any.
+fn verify_batch(
+    verifier: &mut ChainVerifier,
+    rows: Vec<EventRow>,
+    nodes: &mut BatchNodes,
+) -> Option<Invalid> {
+    for row in rows {
+        let expected = verifier.size();
+        let Some((event, leaf)) = row.into_event() else {
+            return Some(Invalid {
+                seq: Some(expected),
+                reason: "event cannot be decoded (unknown name or inconsistent basis)".into(),
+            });
+        };
+        let mut node_problem: Option<String> = None;
+        let pushed = verifier.push_with(&event, &leaf, |id, hash| {
+            if node_problem.is_none() {
+                node_problem = nodes.check(id, &hash).err();
             }
+        });
+        if let Err(f) = pushed {
+            return Some(Invalid {
+                seq: Some(f.seq),
+                reason: describe(&f.reason),
+            });
         }
-        let rows = diesel::sql_query(
-            // LATERAL: one primary-key range scan per level, never a scan
-            // of the whole table.
-            "SELECT n.level, n.idx, n.hash \
-             FROM unnest($1::int2[], $2::int8[], $3::int8[]) AS r(level, lo, hi) \
-             CROSS JOIN LATERAL (SELECT level, idx, hash FROM ledger_nodes \
-               WHERE level = r.level AND idx BETWEEN r.lo AND r.hi) AS n",
-        )
-        .bind::<Array<SmallInt>, _>(levels)
-        .bind::<Array<BigInt>, _>(los)
-        .bind::<Array<BigInt>, _>(his)
-        .load::<NodeRow>(conn)?;
-        self.levels.resize_with(64, Vec::new);
-        self.levels.iter_mut().for_each(Vec::clear);
-        self.cursors.clear();
-        self.cursors.resize(64, 0);
-        for r in rows {
-            let level = usize::from(r.level.clamp(0, 63) as u8);
-            self.levels[level].push((r.idx.unsigned_abs(), r.hash.0));
-        }
-        for level in &mut self.levels {
-            level.sort_unstable_by_key(|n| n.0);
-        }
-        Ok(())
-    }
-
-    /// Compares the recomputed node `id` with the next stored one.
-    fn check(&mut self, id: NodeId, hash: &Hash) -> Result<(), String> {
-        let level = usize::from(id.level);
-        let next = self
-            .levels
-            .get(level)
-            .and_then(|l| l.get(self.cursors[level]));
-        match next {
-            Some((index, stored)) if *index == id.index => {
-                self.cursors[level] += 1;
-                if stored == hash {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "stored tree node (level {}, index {}) differs from the recomputed tree",
-                        id.level, id.index
-                    ))
-                }
-            }
-            _ => Err(format!(
-                "stored tree node (level {}, index {}) is missing",
-                id.level, id.index
-            )),
+        if let Some(reason) = node_problem {
+            return Some(Invalid {
+                seq: Some(expected),
+                reason,
+            });
         }
     }
-
-    /// Whether every stored node of the batch was matched.
-    fn all_used(&self) -> bool {
-        self.levels
-            .iter()
-            .zip(&self.cursors)
-            .all(|(l, c)| l.len() == *c)
-    }
+    None
 }
 
 /// Whether any node covers a leaf at or beyond `size`.

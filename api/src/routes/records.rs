@@ -225,7 +225,9 @@ pub async fn get_record(
         .db
         .run(move |conn| {
             let event = NewEvent::new(Ledger::RecordViewed, &ctx);
-            let Some(row) = records::find(conn, id)? else {
+            // Record, current version and author name in one round trip;
+            // nothing of the version leaves this closure unless authorized.
+            let Some((row, version, author)) = records::find_current(conn, id)? else {
                 return Err(missing(conn, actor, id, event));
             };
             let permit = access::authorize(
@@ -235,10 +237,11 @@ pub async fn get_record(
                 &Target::Record(row.as_ref()?),
                 event,
             )?;
-            let version = records::version(conn, row.id, row.current_version)?;
-            let author = records::author_names(conn, &[&version])?
-                .remove(&version.author_id)
-                .unwrap_or_default();
+            let version = match version {
+                Some(v) => v,
+                None => records::version(conn, row.id, row.current_version)?,
+            };
+            let author = author.unwrap_or_default();
             let view = disclose(conn, &sealer, &row, &version, author, permit.event)?;
             if view.unreadable {
                 return Err(ApiError::SealBroken.after_commit());

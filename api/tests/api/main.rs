@@ -17,6 +17,7 @@ mod ledger_endpoints;
 mod ledger_helpers;
 mod ledger_insert_only;
 mod ledger_kill;
+mod ledger_log_scope;
 mod ledger_tamper;
 mod login;
 mod records_flow;
