@@ -118,13 +118,13 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<RecordRow>, ApiE
         .optional()?)
 }
 
+/// A record, its current version (if stored) and that version's author name.
+pub type CurrentRecord = (RecordRow, Option<VersionRow>, Option<String>);
+
 /// A record with its current version and that version's author name, in
 /// one query (the audited read's hot path). The version is `None` only if
 /// the stored record is inconsistent; the author name is empty when unknown.
-pub fn find_current(
-    conn: &mut PgConnection,
-    id: Uuid,
-) -> Result<Option<(RecordRow, Option<VersionRow>, Option<String>)>, ApiError> {
+pub fn find_current(conn: &mut PgConnection, id: Uuid) -> Result<Option<CurrentRecord>, ApiError> {
     use crate::db::schema::users;
     Ok(records::table
         .left_join(
