@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::auth::totp;
-use crate::crypto::seal::{Aad, Sealed, Sealer};
+use crate::crypto::seal::{Aad, Sealer};
 use crate::db::schema::{recovery_codes, user_totp};
 use crate::error::ApiError;
 use crate::keys::random_bytes;
@@ -25,10 +25,6 @@ pub enum MfaCheck {
     Required,
     Passed,
     Failed,
-}
-
-fn seal_secret(sealer: &Sealer, user_id: Uuid, secret: &[u8]) -> Result<Sealed, ApiError> {
-    sealer.seal(&Aad::TotpSecret { user_id }, secret)
 }
 
 fn open_secret(
@@ -58,7 +54,7 @@ pub fn enroll(
     let secret = random_bytes::<20>(&SystemRandom::new())
         .map_err(|e| ApiError::internal("totp secret", e))?
         .to_vec();
-    let sealed = seal_secret(sealer, user_id, &secret)?;
+    let sealed = sealer.seal(&Aad::TotpSecret { user_id }, &secret)?;
     diesel::delete(user_totp::table.find(user_id)).execute(conn)?;
     diesel::insert_into(user_totp::table)
         .values((
