@@ -113,6 +113,58 @@ async fn mass_assignment_cannot_change_owner_patient_or_role() {
         )
         .await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    // An account's role is not a field of the account change: the body is
+    // refused as malformed whoever sends it (an admin, or the user about
+    // their own account), and the stored role stays what it was.
+    let nurse = app.user_id("nurse_kim");
+    let resp = app
+        .patch_json(
+            &format!("/api/v1/users/{nurse}"),
+            Some(&admin),
+            &json!({"role": "admin"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let resp = app
+        .patch_json(
+            &format!("/api/v1/users/{nurse}"),
+            Some(&admin),
+            &json!({"display_name": "Kim", "role": "doctor"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let own = app.user_id("patient1");
+    let resp = app
+        .patch_json(
+            &format!("/api/v1/users/{own}"),
+            Some(&patient),
+            &json!({"role": "admin"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(stored_role(&app, nurse), "nurse");
+    assert_eq!(stored_role(&app, own), "patient");
+    assert_eq!(stored_name(&app, nurse), "Nurse Kim Lee");
+}
+
+fn stored_role(app: &TestApp, id: Uuid) -> String {
+    use api::db::schema::users::dsl;
+    use diesel::prelude::*;
+    dsl::users
+        .find(id)
+        .select(dsl::role)
+        .first(&mut app.conn())
+        .unwrap()
+}
+
+fn stored_name(app: &TestApp, id: Uuid) -> String {
+    use api::db::schema::users::dsl;
+    use diesel::prelude::*;
+    dsl::users
+        .find(id)
+        .select(dsl::display_name)
+        .first(&mut app.conn())
+        .unwrap()
 }
 
 #[actix_rt::test]
