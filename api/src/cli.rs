@@ -59,6 +59,7 @@ fn run_other(words: &[&str]) -> anyhow::Result<()> {
             telemetry::init(settings.log_json);
             let mut conn = db::connect(settings.database_url.expose())?;
             db::run_migrations(&mut conn)?;
+            db::assume_app_role(&mut conn).context("switching to the application role")?;
             let keys = crate::keys::Keys::load(&settings)?;
             let sealer =
                 crate::crypto::Sealer::new(&keys.seal_ring, Some(settings.seal_key_file.clone()))

@@ -38,6 +38,8 @@ pub struct Application {
     server: Server,
     /// The ledger sequencer's election thread, when enabled; stops with the app.
     sequencer: Option<SequencerHandle>,
+    /// The app's pool (tests use it to act exactly as the app does).
+    database: Database,
 }
 
 impl Application {
@@ -48,11 +50,11 @@ impl Application {
                 .map_err(|e| anyhow::anyhow!("{e}"))?,
         );
         let database = Database::new(settings.database_url.expose(), settings.pool_size);
-        let pool = database.pool().clone();
+        // Migrations run as the connecting user on a connection of their
+        // own; the pool's connections run as the restricted application role.
+        let url = settings.database_url.expose().clone();
         let dummy_password_hash = web::block(move || -> anyhow::Result<String> {
-            let mut conn = pool
-                .get()
-                .context("connecting to PostgreSQL for migrations")?;
+            let mut conn = db::connect(&url).context("connecting to PostgreSQL for migrations")?;
             db::run_migrations(&mut conn)?;
             password::dummy_hash().map_err(|e| anyhow::anyhow!("{e}"))
         })
@@ -80,7 +82,7 @@ impl Application {
         let limiter = RateLimiter::new(settings.rate_limits);
         let state = web::Data::new(AppState {
             limiter,
-            db: database,
+            db: database.clone(),
             jwt,
             keys,
             sealer,
@@ -97,11 +99,18 @@ impl Application {
             port,
             server,
             sequencer,
+            database,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The pool the app's requests use (its connections run as the
+    /// application role).
+    pub fn database(&self) -> Database {
+        self.database.clone()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

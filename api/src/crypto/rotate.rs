@@ -305,7 +305,7 @@ pub fn run_cli(settings: &crate::config::Settings) -> anyhow::Result<()> {
     println!("added seal key {id} to {}", path.display());
     std::thread::sleep(crate::crypto::seal::RELOAD_CHECK + std::time::Duration::from_secs(1));
     let sealer = Sealer::from_file(path)?;
-    let mut conn = crate::db::connect(settings.database_url.expose())?;
+    let mut conn = crate::db::connect_as_app(settings.database_url.expose())?;
     let mut total = 0;
     for _ in 0..10 {
         let mut bar = terminal_progress();

@@ -3,6 +3,13 @@
 //! transaction runs in one closure on the blocking thread pool; a semaphore
 //! sized to the pool gates checkout so waiting requests wait asynchronously
 //! instead of parking blocking threads.
+//!
+//! The application runs as the database role [`APP_ROLE`], never as the
+//! owner: every pooled connection (and the sequencer's and maintenance
+//! commands' own connections, see [`connect_as_app`]) switches to it before
+//! first use. The role may only SELECT and INSERT on the ledger tables
+//! (migrations `000200_ledger` and `000600_app_role`). Only migrations run as
+//! the connecting user, on a connection of their own ([`connect`]).
 
 pub mod schema;
 
@@ -11,7 +18,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, Pool};
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use tokio::sync::Semaphore;
@@ -21,6 +28,9 @@ use crate::error::ApiError;
 pub type PgPool = Pool<ConnectionManager<PgConnection>>;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
+
+/// The role the application's connections assume (created by migrations).
+pub const APP_ROLE: &str = "careledger_app";
 
 /// Arbitrary but fixed: serialises migrations when several api processes start at once.
 const MIGRATION_LOCK_KEY: i64 = 0x4361_7265_4c65_6467;
@@ -41,6 +51,7 @@ impl Database {
             .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(5))
             .test_on_check_out(false)
+            .connection_customizer(Box::new(AppRole))
             .build_unchecked(manager);
         Self {
             pool,
@@ -133,6 +144,35 @@ pub fn run_migrations(conn: &mut PgConnection) -> anyhow::Result<()> {
     result
 }
 
+/// A connection as the connecting user (the owner): for migrations, and for
+/// tests that deliberately tamper with the ledger.
 pub fn connect(url: &str) -> anyhow::Result<PgConnection> {
     PgConnection::establish(url).context("connecting to PostgreSQL")
+}
+
+/// A connection outside the pool that runs as [`APP_ROLE`], like the pool's.
+pub fn connect_as_app(url: &str) -> anyhow::Result<PgConnection> {
+    let mut conn = connect(url)?;
+    assume_app_role(&mut conn).context("switching to the application role")?;
+    Ok(conn)
+}
+
+/// Switches the session to [`APP_ROLE`]. Fails (and the connection is not
+/// used) when the role is missing or the connecting user is not a member:
+/// there is no fallback to the owner's privileges.
+pub fn assume_app_role(conn: &mut PgConnection) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query(format!("SET ROLE {APP_ROLE}"))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Pool hook: every new pooled connection assumes [`APP_ROLE`] first.
+#[derive(Debug)]
+struct AppRole;
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for AppRole {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        assume_app_role(conn).map_err(diesel::r2d2::Error::QueryError)
+    }
 }

@@ -8,7 +8,8 @@
 //! per database integrates entries afterwards.
 //!
 //! # Election
-//! Every api process runs [`spawn`]; a thread with its own connection tries
+//! Every api process runs [`spawn`]; a thread with its own connection (as
+//! the application role, like the pool's — see `db::connect_as_app`) tries
 //! `pg_try_advisory_lock` (a session lock, scoped to the database) every
 //! interval. The holder leads and does all its work on that same
 //! connection, so losing the connection loses the lock and the leadership
@@ -418,7 +419,7 @@ fn try_lead(
 ) -> anyhow::Result<Result<(PgConnection, Tip), PgConnection>> {
     let mut conn = match conn {
         Some(c) => c,
-        None => crate::db::connect(url)?,
+        None => crate::db::connect_as_app(url)?,
     };
     let won = diesel::sql_query(format!(
         "SELECT pg_try_advisory_lock({SEQUENCER_LOCK_KEY}) AS locked"

@@ -29,7 +29,7 @@ pub fn run(key: Option<&str>) -> anyhow::Result<ExitCode> {
                 .clone()
         }
     };
-    let mut conn = db::connect(settings.database_url.expose())?;
+    let mut conn = db::connect_as_app(settings.database_url.expose())?;
     let started = Instant::now();
     let mut bar = Progress::new();
     let report = conn

@@ -22,6 +22,9 @@ pub struct TestApp {
     pub db_name: String,
     pub db_url: String,
     pub data_dir: PathBuf,
+    /// The running app's own pool: its connections are the app's (they run
+    /// as the application role). `conn()` is the owner's connection.
+    pub db: api::db::Database,
     admin_url: String,
 }
 
@@ -132,6 +135,7 @@ impl TestApp {
         customise(&mut settings);
         let app = Application::build(settings).await.expect("app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let db = app.database();
         actix_rt::spawn(app.run_until_stopped());
         let client = Client::builder()
             .cookie_store(true)
@@ -144,6 +148,7 @@ impl TestApp {
             db_name,
             db_url,
             data_dir,
+            db,
             admin_url,
         }
     }
