@@ -296,13 +296,15 @@ pub struct SealedVersionView {
     pub created_at: DateTime<Utc>,
 }
 
+/// A record as stored, for admins: ids, kind and each version's key id,
+/// nonce and ciphertext. Never the title: titles are clinical text ("Penicillin
+/// allergy"), which admins see only through their own emergency access.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SealedRecordView {
     pub id: RecordId,
     pub patient_id: PatientId,
     pub kind: RecordKind,
-    pub title: String,
     pub versions: Vec<SealedVersionView>,
 }
 

@@ -131,7 +131,6 @@ pub async fn sealed_record(
                 id: RecordId(row.id),
                 patient_id: PatientId(row.patient_id),
                 kind: row.kind()?,
-                title: row.title.clone(),
                 versions: versions
                     .iter()
                     .map(|v| SealedVersionView {

@@ -788,7 +788,22 @@ async fn lists_are_paged_filtered_and_admin_views_hold_no_clinical_text() {
         !text.contains("10 mg") && !text.contains("once daily"),
         "{text}"
     );
+    // The title is clinical text too ("Penicillin allergy"): not in the view.
+    let title: String = {
+        use api::db::schema::records::dsl;
+        use diesel::prelude::*;
+        dsl::records
+            .find(rx)
+            .select(dsl::title)
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    assert!(
+        title.len() >= 5 && !text.contains(&title),
+        "{title}: {text}"
+    );
     let sealed: Value = serde_json::from_str(&text).unwrap();
+    assert!(sealed.get("title").is_none(), "{text}");
     assert_eq!(sealed["versions"][0]["key_id"], 1);
     assert_eq!(
         sealed["versions"][0]["nonce_hex"].as_str().unwrap().len(),

@@ -28,7 +28,6 @@ pub fn sealed_record(props: &SealedProps) -> Html {
                             <dt>{ "Record" }</dt><dd><code>{ r.id.to_string() }</code></dd>
                             <dt>{ "Patient" }</dt><dd><code>{ r.patient_id.to_string() }</code></dd>
                             <dt>{ "Kind" }</dt><dd>{ kind_label(r.kind) }</dd>
-                            <dt>{ "Title" }</dt><dd>{ &r.title }</dd>
                         </dl>
                     </div>
                     <div class="table-wrap"><table id="sealed-versions" class="table">
