@@ -216,6 +216,8 @@ async fn a_full_chart_exports_as_a_valid_r4_bundle() {
             );
         }
     }
+    check_references(&bundle, &records);
+    check_ucum(&bundle);
     // The export is a ledger event with the digest of exactly these bytes.
     use diesel::prelude::*;
     let digest: Option<Vec<u8>> = api::db::schema::ledger_entries::table
@@ -243,6 +245,126 @@ async fn a_full_chart_exports_as_a_valid_r4_bundle() {
         actix_rt::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(seen, 1, "the export in the patient's access log");
+
+    // Exporting the same chart again gives the same resources, same ids.
+    let again: Value = export(&app, &token, chart).await.json().await.unwrap();
+    let ids = resource_ids(&bundle);
+    assert_eq!(ids.len(), bundle["entry"].as_array().unwrap().len());
+    assert_eq!(resource_ids(&again), ids);
+}
+
+/// `(resourceType, id, fullUrl)` of every entry, sorted.
+fn resource_ids(bundle: &Value) -> Vec<(String, String, String)> {
+    let mut ids: Vec<_> = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["resource"]["resourceType"].as_str().unwrap().to_owned(),
+                e["resource"]["id"].as_str().unwrap().to_owned(),
+                e["fullUrl"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// Every resource's patient reference is the Patient entry's fullUrl; every
+/// entry's fullUrl names its own id; each record's Provenances target that
+/// record (one per version, numbered 1..=version).
+fn check_references(bundle: &Value, records: &Value) {
+    let entries = bundle["entry"].as_array().unwrap();
+    let patients: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["resource"]["resourceType"] == "Patient")
+        .collect();
+    assert_eq!(patients.len(), 1);
+    let patient_url = patients[0]["fullUrl"].as_str().unwrap();
+    let mut by_url: HashMap<&str, &Value> = HashMap::new();
+    for e in entries {
+        let url = e["fullUrl"].as_str().unwrap();
+        let r = &e["resource"];
+        assert_eq!(url, format!("urn:uuid:{}", r["id"].as_str().unwrap()));
+        assert!(by_url.insert(url, r).is_none(), "duplicate fullUrl {url}");
+        let subject = match r["resourceType"].as_str().unwrap() {
+            "Patient" | "Provenance" => continue,
+            "AllergyIntolerance" | "Consent" => &r["patient"],
+            _ => &r["subject"],
+        };
+        assert_eq!(subject["reference"], patient_url, "{r}");
+    }
+    // record id -> (kind, current version)
+    let mut expected: HashMap<String, (String, i64)> = HashMap::new();
+    for rec in records["items"].as_array().unwrap() {
+        expected.insert(
+            format!("urn:uuid:{}", rec["id"].as_str().unwrap()),
+            (
+                rec["kind"].as_str().unwrap().to_owned(),
+                rec["version"].as_i64().unwrap(),
+            ),
+        );
+    }
+    // record fullUrl -> the "… version N" displays of its Provenances
+    let mut provenances: HashMap<String, Vec<String>> = HashMap::new();
+    for e in entries {
+        let r = &e["resource"];
+        if r["resourceType"] != "Provenance" {
+            continue;
+        }
+        let targets = r["target"].as_array().unwrap();
+        assert_eq!(targets.len(), 1, "{r}");
+        let target = targets[0]["reference"].as_str().unwrap();
+        let resource = by_url
+            .get(target)
+            .unwrap_or_else(|| panic!("Provenance target {target} is not in the bundle"));
+        let (kind, _) = &expected[target];
+        let want = match kind.as_str() {
+            "diagnosis" => "Condition",
+            "prescription" => "MedicationRequest",
+            "lab_result" | "vitals" => "Observation",
+            "allergy" => "AllergyIntolerance",
+            _ => "DocumentReference",
+        };
+        assert_eq!(resource["resourceType"], want, "{r}");
+        provenances
+            .entry(target.to_owned())
+            .or_default()
+            .push(r["target"][0]["display"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(provenances.len(), expected.len(), "a Provenance per record");
+    for (url, (_, version)) in &expected {
+        let mut numbers: Vec<i64> = provenances[url]
+            .iter()
+            .map(|d| d.rsplit(' ').next().unwrap().parse().unwrap())
+            .collect();
+        numbers.sort_unstable();
+        let want: Vec<i64> = (1..=*version).collect();
+        assert_eq!(numbers, want, "Provenances of {url}");
+    }
+}
+
+/// Every quantity in a vitals or lab Observation carries a UCUM unit.
+fn check_ucum(bundle: &Value) {
+    let mut quantities = 0;
+    for e in bundle["entry"].as_array().unwrap() {
+        let r = &e["resource"];
+        if r["resourceType"] != "Observation" {
+            continue;
+        }
+        let mut qs: Vec<&Value> = vec![&r["valueQuantity"]];
+        if let Some(components) = r["component"].as_array() {
+            qs.extend(components.iter().map(|c| &c["valueQuantity"]));
+        }
+        for q in qs.into_iter().filter(|q| q["unit"].is_string()) {
+            assert_eq!(q["system"], "http://unitsofmeasure.org", "{r}");
+            assert!(q["code"].is_string(), "{r}");
+            quantities += 1;
+        }
+    }
+    assert!(quantities >= 2, "vitals and a lab value with units");
 }
 
 #[actix_rt::test]
