@@ -133,15 +133,24 @@ pub fn link(conn: &mut PgConnection, new: NewLink) -> Result<Guardianship, ApiEr
     Ok(view(conn, vec![row])?.remove(0))
 }
 
-/// All links of a patient, newest first.
+/// One page of a patient's links, newest first (id breaks ties), and how
+/// many there are in all.
 pub fn for_patient(
     conn: &mut PgConnection,
     patient_id: Uuid,
-) -> Result<Vec<Guardianship>, ApiError> {
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Guardianship>, i64), ApiError> {
+    let total: i64 = guardianships::table
+        .filter(guardianships::patient_id.eq(patient_id))
+        .count()
+        .get_result(conn)?;
     let rows: Vec<LinkRow> = guardianships::table
         .filter(guardianships::patient_id.eq(patient_id))
         .order((guardianships::created_at.desc(), guardianships::id.desc()))
+        .limit(limit)
+        .offset(offset)
         .select(select())
         .load(conn)?;
-    view(conn, rows)
+    Ok((view(conn, rows)?, total))
 }

@@ -261,28 +261,36 @@ pub async fn create_patient(
 
 /// A chart's guardian links, newest first, ended ones included (the patient,
 /// a guardian, admins).
-#[utoipa::path(tag = "patients", security(("bearer" = [])), params(("id" = PatientId, Path, description = "Patient id")), responses(
-    (status = 200, description = "The links", body = Vec<Guardianship>),
+#[utoipa::path(tag = "patients", security(("bearer" = [])), params(("id" = PatientId, Path, description = "Patient id"), PageParams), responses(
+    (status = 200, description = "One page of links, newest first", body = Page<Guardianship>),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
     (status = 403, description = "The caller sees the chart but not its guardians", body = ErrorEnvelope),
     (status = 404, description = "No such patient, or not one the caller may see", body = ErrorEnvelope),
+    (status = 422, description = "Bad paging", body = ErrorEnvelope),
 ))]
 #[get("/api/v1/patients/{id}/guardians")]
 pub async fn list_guardians(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<PatientId>,
-) -> Result<web::Json<Vec<Guardianship>>, ApiError> {
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<Guardianship>>, ApiError> {
+    let (limit, offset) = page.resolve()?;
     let id = id.into_inner().0;
     let actor = Actor::from(user);
-    let links = state
+    let (items, total) = state
         .db
         .run(move |conn| {
             access::require(conn, actor, Action::ViewGuardians, &Target::Patient(id))?;
-            guardians::for_patient(conn, id)
+            guardians::for_patient(conn, id, limit, offset)
         })
         .await?;
-    Ok(web::Json(links))
+    Ok(web::Json(Page {
+        items,
+        total,
+        limit,
+        offset,
+    }))
 }
 
 /// Link a patient-role account as guardian of this patient (admin).

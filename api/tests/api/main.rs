@@ -19,6 +19,7 @@ mod ledger_insert_only;
 mod ledger_kill;
 mod ledger_log_scope;
 mod ledger_tamper;
+mod list_paging;
 mod login;
 mod records_flow;
 mod sealing;
