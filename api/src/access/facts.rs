@@ -4,8 +4,10 @@
 //! at load time, so a revoke or an expiry takes effect on the next request.
 
 use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Bool, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{Array, Bool, Nullable, Text, Timestamptz, Untyped, Uuid as SqlUuid};
 use shared::consents::{AccessLevel, ConsentScope};
 use shared::Role;
 use uuid::Uuid;
@@ -86,12 +88,13 @@ impl Facts {
         patient_id: Uuid,
         now: DateTime<Utc>,
     ) -> Result<Self, ApiError> {
-        let rows = diesel::sql_query(CLINICIAN_FACTS)
-            .bind::<SqlUuid, _>(patient_id)
-            .bind::<SqlUuid, _>(actor.id.0)
-            .bind::<Timestamptz, _>(now)
-            .bind::<Bool, _>(actor.role == Role::Doctor)
-            .load::<ClinicianRow>(conn)?;
+        let rows = ClinicianFactsQuery {
+            patient_id,
+            actor_id: actor.id.0,
+            now,
+            doctor: actor.role == Role::Doctor,
+        }
+        .load::<ClinicianRow>(conn)?;
         let Some(first) = rows.first() else {
             return Ok(Facts::default());
         };
@@ -120,18 +123,57 @@ impl Facts {
     }
 }
 
-/// `$1` patient, `$2` actor, `$3` now, `$4` whether to look for emergency
-/// access (doctors). One row per live consent, or one row without a consent.
-const CLINICIAN_FACTS: &str = "SELECT p.user_id AS patient_user, \
-       (SELECT e.id FROM emergency_accesses e WHERE $4 AND e.doctor_id = $2 \
-          AND e.patient_id = p.id AND e.opened_at <= $3 AND e.expires_at > $3 \
-        ORDER BY e.expires_at DESC LIMIT 1) AS emergency, \
-       c.id AS grant_id, c.access, c.scope, c.kinds, c.record_ids \
-     FROM patients p LEFT JOIN LATERAL (\
-       SELECT id, access, scope, kinds, record_ids, created_at FROM consents \
-        WHERE grantee_id = $2 AND patient_id = p.id AND revoked_at IS NULL \
-          AND (expires_at IS NULL OR expires_at > $3)) c ON TRUE \
-     WHERE p.id = $1 ORDER BY c.created_at, c.id";
+/// One row per live consent the actor holds on the chart, or one row
+/// without a consent; the chart's owner and (doctors only) the open
+/// emergency access on every row. Spelled as a query fragment rather than
+/// `sql_query` so Diesel keeps it prepared per connection: it runs on every
+/// clinician request, and re-planning it each time cost more than running it.
+#[derive(QueryId)]
+struct ClinicianFactsQuery {
+    patient_id: Uuid,
+    actor_id: Uuid,
+    now: DateTime<Utc>,
+    doctor: bool,
+}
+
+impl QueryFragment<Pg> for ClinicianFactsQuery {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(
+            "SELECT p.user_id AS patient_user, \
+               (SELECT e.id FROM emergency_accesses e WHERE ",
+        );
+        out.push_bind_param::<Bool, _>(&self.doctor)?;
+        out.push_sql(" AND e.doctor_id = ");
+        out.push_bind_param::<SqlUuid, _>(&self.actor_id)?;
+        out.push_sql(" AND e.patient_id = p.id AND e.opened_at <= ");
+        out.push_bind_param::<Timestamptz, _>(&self.now)?;
+        out.push_sql(" AND e.expires_at > ");
+        out.push_bind_param::<Timestamptz, _>(&self.now)?;
+        out.push_sql(
+            " ORDER BY e.expires_at DESC LIMIT 1) AS emergency, \
+               c.id AS grant_id, c.access, c.scope, c.kinds, c.record_ids \
+             FROM patients p LEFT JOIN LATERAL (\
+               SELECT id, access, scope, kinds, record_ids, created_at FROM consents \
+                WHERE grantee_id = ",
+        );
+        out.push_bind_param::<SqlUuid, _>(&self.actor_id)?;
+        out.push_sql(
+            " AND patient_id = p.id AND revoked_at IS NULL \
+              AND (expires_at IS NULL OR expires_at > ",
+        );
+        out.push_bind_param::<Timestamptz, _>(&self.now)?;
+        out.push_sql(")) c ON TRUE WHERE p.id = ");
+        out.push_bind_param::<SqlUuid, _>(&self.patient_id)?;
+        out.push_sql(" ORDER BY c.created_at, c.id");
+        Ok(())
+    }
+}
+
+impl Query for ClinicianFactsQuery {
+    type SqlType = Untyped;
+}
+
+impl RunQueryDsl<PgConnection> for ClinicianFactsQuery {}
 
 #[derive(QueryableByName)]
 struct ClinicianRow {

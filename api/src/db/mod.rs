@@ -86,6 +86,26 @@ impl Database {
         F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
+        self.with_connection(move |conn| run_in_transaction(conn, f))
+            .await
+    }
+
+    /// Runs one read-only statement without BEGIN/COMMIT around it: a single
+    /// statement is atomic on its own, and the per-request session check
+    /// would otherwise spend three round trips on one row.
+    pub async fn query<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.with_connection(f).await
+    }
+
+    async fn with_connection<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
         let _permit = self
             .gate
             .acquire()
@@ -99,7 +119,7 @@ impl Database {
                 tracing::warn!(error = %e, "database connection unavailable");
                 ApiError::Unavailable
             })?;
-            run_in_transaction(&mut conn, f)
+            f(&mut conn)
         })
         .await
         .map_err(|e| ApiError::internal("blocking task failed", e))?
