@@ -2,7 +2,9 @@
 //! transaction on its own connection, while one app's sequencer — or the
 //! elected one of three apps sharing the database — integrates them. The
 //! result must be one contiguous chain in which every event is provable
-//! against a signed checkpoint, and full verification must pass.
+//! against a signed checkpoint, and full verification must pass. The same
+//! load through three real `careledger serve` processes, with the leader
+//! killed midway, is in `ledger_processes.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
@@ -45,7 +47,7 @@ fn write_load(db_url: &str) -> Duration {
 
 /// Contiguous, one verified chain, every event provable against a signed
 /// checkpoint (through the same code the proof endpoint uses).
-fn check_log(app: &TestApp, expected: u64) {
+pub(crate) fn check_log(app: &TestApp, expected: u64) {
     let mut conn = app.conn();
     let signer = signer(app);
     let key = signer.verifier_key().clone();

@@ -5,10 +5,9 @@
 //! event must be present, sequenced and provable, and verification passes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use api::ledger::log::LogScope;
 use api::ledger::{proofs, signer as ledger_signer};
@@ -17,59 +16,11 @@ use reqwest::{Client, StatusCode};
 use serde_json::json;
 use shared::ledger::SignedCheckpoint;
 
-use crate::helpers::{TestApp, DEMO_PASSWORD};
+use crate::binaries::{free_port, start_binary, wait_healthy};
+use crate::helpers::DEMO_PASSWORD;
 use crate::ledger_helpers::*;
 
 const CLIENTS: usize = 16;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The child process, killed if the test ends early.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_binary(app: &TestApp, port: u16) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_careledger"))
-        .arg("serve")
-        .env("DATABASE_URL", &app.db_url)
-        .env("CARELEDGER_DATA_DIR", &app.data_dir)
-        .env("CARELEDGER_PORT", port.to_string())
-        .env("CARELEDGER_POOL_SIZE", "8")
-        .env("CARELEDGER_SEQUENCER_INTERVAL_MS", "20")
-        .env_remove("CARELEDGER_STATIC_DIR")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    Server(child)
-}
-
-async fn wait_healthy(base: &str) {
-    let started = Instant::now();
-    while !reqwest::get(format!("{base}/health"))
-        .await
-        .is_ok_and(|r| r.status() == StatusCode::OK)
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "binary did not start"
-        );
-        actix_rt::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 fn client() -> Client {
     Client::builder().cookie_store(true).build().unwrap()
@@ -131,8 +82,7 @@ async fn kill_9_during_writes_loses_no_acknowledged_event() {
         .map(|c| actix_rt::spawn(refresh_loop(c, base.clone(), stop.clone())))
         .collect();
     actix_rt::time::sleep(Duration::from_millis(2000)).await;
-    child.0.kill().unwrap(); // SIGKILL
-    child.0.wait().unwrap();
+    child.kill_9();
     stop.store(true, Ordering::Relaxed);
     let mut acked = Vec::new();
     for t in tasks {
