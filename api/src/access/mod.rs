@@ -167,8 +167,9 @@ pub fn decide(
     Ok(policy::decide(actor, action, target, facts.as_ref()))
 }
 
-/// For actions that disclose nothing about a chart (admin statistics, the
-/// clinician directory): decides without writing an event.
+/// For actions that can only be allowed (the clinician directory): decides
+/// without writing an event. Anything that can be refused uses `check` or
+/// `authorize`, so that every denial is in the ledger.
 pub fn require(
     conn: &mut PgConnection,
     actor: Actor,
@@ -179,6 +180,21 @@ pub fn require(
         Decision::Allow { basis } => Ok(basis),
         Decision::Deny { visible } => Err(refusal(visible)),
     }
+}
+
+/// For actions whose allowed outcome is recorded elsewhere or not at all
+/// (account administration, oversight screens, guardian lists): decides,
+/// and on a denial records `event` as denied — committed although the
+/// request fails — and returns the refusal, exactly as `authorize` does.
+pub fn check(
+    conn: &mut PgConnection,
+    actor: Actor,
+    action: Action,
+    target: &Target,
+    event: NewEvent,
+) -> Result<Basis, ApiError> {
+    let permit = authorize(conn, actor, action, target, event)?;
+    Ok(permit.basis)
 }
 
 /// A request about an object that does not exist: recorded as a denial and

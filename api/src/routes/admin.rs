@@ -39,6 +39,7 @@ pub struct OverviewQuery {
 #[get("/api/v1/admin/access-overview")]
 pub async fn access_overview(
     state: web::Data<AppState>,
+    ctx: RequestContext,
     user: AuthUser,
     page: web::Query<PageParams>,
     query: web::Query<OverviewQuery>,
@@ -50,10 +51,11 @@ pub async fn access_overview(
         basis: q.basis,
     };
     let actor = Actor::from(user);
+    let refused = NewEvent::new(Ledger::OversightViewed, &ctx);
     let all = state
         .db
         .run(move |conn| {
-            access::require(conn, actor, Action::Administer, &Target::System)?;
+            access::check(conn, actor, Action::Administer, &Target::System, refused)?;
             overview::entries(conn, &filter)
         })
         .await?;
@@ -80,13 +82,15 @@ pub async fn access_overview(
 #[get("/api/v1/admin/stats/demographics")]
 pub async fn demographics(
     state: web::Data<AppState>,
+    ctx: RequestContext,
     user: AuthUser,
 ) -> Result<web::Json<Demographics>, ApiError> {
     let actor = Actor::from(user);
+    let refused = NewEvent::new(Ledger::OversightViewed, &ctx);
     let stats = state
         .db
         .run(move |conn| {
-            access::require(conn, actor, Action::Administer, &Target::System)?;
+            access::check(conn, actor, Action::Administer, &Target::System, refused)?;
             patients::demographics(conn)
         })
         .await?;

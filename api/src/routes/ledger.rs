@@ -13,10 +13,11 @@ use shared::ledger::api::{
 };
 use shared::ledger::Action;
 use shared::users::Page;
-use shared::{ErrorEnvelope, Role};
+use shared::ErrorEnvelope;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+use crate::access::{self, Actor, Target};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::ledger::log::{self, LogFilter, LogScope};
@@ -195,13 +196,17 @@ pub async fn get_checkpoint(
 #[post("/api/v1/ledger/checkpoint")]
 pub async fn sign_checkpoint(
     state: web::Data<AppState>,
+    ctx: RequestContext,
     user: AuthUser,
 ) -> Result<web::Json<SignedCheckpointView>, ApiError> {
-    user.require_role(&[Role::Admin])?;
     let signer = state.ledger_signer.clone();
+    let refused = NewEvent::new(Action::CheckpointSigned, &ctx);
     let row = state
         .db
-        .run(move |conn| signer::sign_current(conn, &signer))
+        .run(move |conn| {
+            administer(conn, user, refused)?;
+            signer::sign_current(conn, &signer)
+        })
         .await?;
     Ok(web::Json(row.view()?))
 }
@@ -232,7 +237,11 @@ pub async fn verify_ledger(
     ctx: RequestContext,
     user: AuthUser,
 ) -> Result<web::Json<VerifyReport>, ApiError> {
-    user.require_role(&[Role::Admin])?;
+    let refused = NewEvent::new(Action::LedgerVerified, &ctx);
+    state
+        .db
+        .run(move |conn| administer(conn, user, refused))
+        .await?;
     state
         .limiter
         .check(Scope::LedgerVerifyByUser, &user.id.to_string())?;
@@ -250,4 +259,21 @@ pub async fn verify_ledger(
         .run(move |conn| ledger::record(conn, &event))
         .await?;
     Ok(web::Json(report))
+}
+
+/// Admins only; a refusal is recorded as a denied `event`.
+fn administer(
+    conn: &mut diesel::PgConnection,
+    user: AuthUser,
+    event: NewEvent,
+) -> Result<(), ApiError> {
+    let system = &Target::System;
+    access::check(
+        conn,
+        Actor::from(user),
+        access::Action::Administer,
+        system,
+        event,
+    )?;
+    Ok(())
 }

@@ -271,6 +271,7 @@ pub async fn create_patient(
 #[get("/api/v1/patients/{id}/guardians")]
 pub async fn list_guardians(
     state: web::Data<AppState>,
+    ctx: RequestContext,
     user: AuthUser,
     id: web::Path<PatientId>,
     page: web::Query<PageParams>,
@@ -281,7 +282,14 @@ pub async fn list_guardians(
     let (items, total) = state
         .db
         .run(move |conn| {
-            access::require(conn, actor, Action::ViewGuardians, &Target::Patient(id))?;
+            let refused = NewEvent::new(Ledger::GuardiansViewed, &ctx);
+            access::check(
+                conn,
+                actor,
+                Action::ViewGuardians,
+                &Target::Patient(id),
+                refused,
+            )?;
             guardians::for_patient(conn, id, limit, offset)
         })
         .await?;

@@ -1,13 +1,15 @@
 //! Account administration (admin only): list, create, read, change.
 
 use actix_web::{get, patch, post, web, HttpResponse};
+use diesel::PgConnection;
 use serde::Deserialize;
 use shared::auth::{DisplayName, NewPassword};
-use shared::ledger::Action;
+use shared::ledger::Action as Ledger;
 use shared::users::{CreateUserRequest, Page, UpdateUserRequest, UserSummary};
 use shared::{ErrorEnvelope, Role, UserId};
 use utoipa::IntoParams;
 
+use crate::access::{self, Action, Actor, Target};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::ledger::NewEvent;
@@ -35,11 +37,11 @@ pub struct UserListQuery {
 #[get("/api/v1/users")]
 pub async fn list_users(
     state: web::Data<AppState>,
+    ctx: RequestContext,
     user: AuthUser,
     page: web::Query<PageParams>,
     query: web::Query<UserListQuery>,
 ) -> Result<web::Json<Page<UserSummary>>, ApiError> {
-    user.require_role(&[Role::Admin])?;
     let (limit, offset) = page.resolve()?;
     let query = query.into_inner();
     let text = query
@@ -58,7 +60,14 @@ pub async fn list_users(
         limit,
         offset,
     };
-    let (rows, total) = state.db.run(move |conn| users::list(conn, &filter)).await?;
+    let event = NewEvent::new(Ledger::UserViewed, &ctx);
+    let (rows, total) = state
+        .db
+        .run(move |conn| {
+            administer(conn, user, event)?;
+            users::list(conn, &filter)
+        })
+        .await?;
     let items = rows.iter().map(|r| r.summary()).collect::<Result<_, _>>()?;
     Ok(web::Json(Page {
         items,
@@ -84,18 +93,20 @@ pub async fn create_user(
     user: AuthUser,
     body: web::Json<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_role(&[Role::Admin])?;
     let body = body.into_inner();
-    let account = NewAccount::parse(
-        &body.username,
-        &body.password,
-        body.role,
-        &body.display_name,
-    )?;
-    let event = NewEvent::new(Action::UserCreated, &ctx).actor(user.id, user.role);
+    let event = NewEvent::new(Ledger::UserCreated, &ctx).actor(user.id, user.role);
     let row = state
         .db
-        .run(move |conn| users::create(conn, account, event))
+        .run(move |conn| {
+            administer(conn, user, event.clone())?;
+            let account = NewAccount::parse(
+                &body.username,
+                &body.password,
+                body.role,
+                &body.display_name,
+            )?;
+            users::create(conn, account, event)
+        })
         .await?;
     Ok(HttpResponse::Created().json(row.summary()?))
 }
@@ -110,14 +121,18 @@ pub async fn create_user(
 #[get("/api/v1/users/{id}")]
 pub async fn get_user(
     state: web::Data<AppState>,
+    ctx: RequestContext,
     user: AuthUser,
     id: web::Path<UserId>,
 ) -> Result<web::Json<UserSummary>, ApiError> {
-    user.require_role(&[Role::Admin])?;
     let id = id.into_inner();
+    let event = NewEvent::new(Ledger::UserViewed, &ctx).subject_user(id);
     let row = state
         .db
-        .run(move |conn| users::find_by_id(conn, id.0))
+        .run(move |conn| {
+            administer(conn, user, event)?;
+            users::find_by_id(conn, id.0)
+        })
         .await?
         .ok_or(ApiError::NotFound("no such user"))?;
     Ok(web::Json(row.summary()?))
@@ -142,16 +157,30 @@ pub async fn update_user(
     id: web::Path<UserId>,
     body: web::Json<UpdateUserRequest>,
 ) -> Result<web::Json<UserSummary>, ApiError> {
-    user.require_role(&[Role::Admin])?;
     let id = id.into_inner();
     let body = body.into_inner();
-    if body.disabled == Some(true) && id == user.id {
+    let event = NewEvent::new(Ledger::UserChanged, &ctx).actor(user.id, user.role);
+    let refused = event.clone().subject_user(id);
+    let row = state
+        .db
+        .run(move |conn| {
+            administer(conn, user, refused)?;
+            let change = account_change(body, id == user.id)?;
+            users::change(conn, id.0, change, event)
+        })
+        .await?;
+    Ok(web::Json(row.summary()?))
+}
+
+/// The parsed change; an admin may not disable their own account.
+fn account_change(body: UpdateUserRequest, own: bool) -> Result<AccountChange, ApiError> {
+    if body.disabled == Some(true) && own {
         return Err(ApiError::validation(
             "disabled",
             "you cannot disable your own account",
         ));
     }
-    let change = AccountChange {
+    Ok(AccountChange {
         display_name: body
             .display_name
             .as_deref()
@@ -164,11 +193,17 @@ pub async fn update_user(
             .as_deref()
             .map(NewPassword::parse)
             .transpose()?,
-    };
-    let event = NewEvent::new(Action::UserChanged, &ctx).actor(user.id, user.role);
-    let row = state
-        .db
-        .run(move |conn| users::change(conn, id.0, change, event))
-        .await?;
-    Ok(web::Json(row.summary()?))
+    })
+}
+
+/// Admins only; a refusal is recorded as a denied `event`.
+fn administer(conn: &mut PgConnection, user: AuthUser, event: NewEvent) -> Result<(), ApiError> {
+    access::check(
+        conn,
+        Actor::from(user),
+        Action::Administer,
+        &Target::System,
+        event,
+    )?;
+    Ok(())
 }

@@ -176,3 +176,104 @@ async fn seed_refuses_a_database_with_real_accounts() {
     assert_eq!(resp.status(), StatusCode::CREATED);
     assert!(api::seed::seed_demo(&mut app.conn()).is_err());
 }
+
+/// `(action, outcome)` of each ledger entry by `actor`, oldest first.
+fn entries_by(app: &TestApp, actor: uuid::Uuid) -> Vec<(String, String)> {
+    use api::db::schema::ledger_entries::dsl;
+    use diesel::prelude::*;
+    dsl::ledger_entries
+        .filter(dsl::actor_id.eq(actor))
+        .order(dsl::id)
+        .select((dsl::action, dsl::outcome))
+        .load(&mut app.conn())
+        .unwrap()
+}
+
+#[actix_rt::test]
+async fn refusals_of_admin_only_routes_are_ledger_events() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let doctor = app.token("dr_smith").await;
+    let actor = app.user_id("dr_smith");
+    let nurse = app.user_id("nurse_kim");
+    let p2 = app.patient_id("patient2");
+    let calls: [(reqwest::Method, String, Option<Value>, &str); 9] = [
+        (
+            reqwest::Method::GET,
+            "/api/v1/users".into(),
+            None,
+            "user_viewed",
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/api/v1/users/{nurse}"),
+            None,
+            "user_viewed",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/users".into(),
+            Some(new_nurse()),
+            "user_created",
+        ),
+        (
+            reqwest::Method::PATCH,
+            format!("/api/v1/users/{nurse}"),
+            Some(json!({"disabled": true})),
+            "user_changed",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/admin/access-overview".into(),
+            None,
+            "oversight_viewed",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/admin/stats/demographics".into(),
+            None,
+            "oversight_viewed",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/ledger/checkpoint".into(),
+            Some(json!({})),
+            "checkpoint_signed",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/ledger/verify".into(),
+            None,
+            "ledger_verified",
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/api/v1/patients/{p2}/guardians"),
+            None,
+            "guardians_viewed",
+        ),
+    ];
+    for (method, path, body, action) in calls {
+        let before = entries_by(&app, actor);
+        let resp = app
+            .send(method.clone(), &path, Some(&doctor), body.as_ref())
+            .await;
+        let status = resp.status();
+        assert!(
+            status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+            "{method} {path}: {status}"
+        );
+        let after = entries_by(&app, actor);
+        assert_eq!(
+            after[before.len()..],
+            [(action.to_owned(), "denied".to_owned())],
+            "{method} {path}"
+        );
+    }
+    // Nothing was done: the nurse is still enabled, no account was made.
+    let resp = app
+        .login_response("nurse_kim", crate::helpers::DEMO_PASSWORD)
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(app.ledger_count_outcome("user_created", "allowed"), 7);
+}

@@ -31,6 +31,12 @@ pub enum Action {
     RecordCreated,
     RecordAmended,
     SealedRecordViewed,
+    /// The account list or one account (admins; recorded when refused).
+    UserViewed,
+    /// The access overview or demographics (admins; recorded when refused).
+    OversightViewed,
+    /// A chart's guardian links (recorded when refused).
+    GuardiansViewed,
     Export,
     KeyRotated,
     CheckpointSigned,
@@ -64,6 +70,9 @@ impl Action {
         Action::RecordCreated,
         Action::RecordAmended,
         Action::SealedRecordViewed,
+        Action::UserViewed,
+        Action::OversightViewed,
+        Action::GuardiansViewed,
         Action::Export,
         Action::KeyRotated,
         Action::CheckpointSigned,
@@ -99,6 +108,9 @@ impl Action {
             Action::RecordCreated => "record_created",
             Action::RecordAmended => "record_amended",
             Action::SealedRecordViewed => "sealed_record_viewed",
+            Action::UserViewed => "user_viewed",
+            Action::OversightViewed => "oversight_viewed",
+            Action::GuardiansViewed => "guardians_viewed",
             Action::Export => "export",
             Action::KeyRotated => "key_rotated",
             Action::CheckpointSigned => "checkpoint_signed",
