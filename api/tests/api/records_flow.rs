@@ -658,6 +658,81 @@ async fn emergency_access_needs_a_reason_is_time_boxed_and_reviewed() {
 }
 
 #[actix_rt::test]
+async fn emergency_access_accepts_exactly_ten_characters_and_sixty_minutes() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let p1 = app.patient_id("patient1");
+    let jones = app.token("dr_jones").await;
+    let path = format!("/api/v1/patients/{p1}/emergency-access");
+    let nine = "Collapsed";
+    let ten = "Collapsed!";
+    assert_eq!((nine.chars().count(), ten.chars().count()), (9, 10));
+    let resp = app
+        .post_json(
+            &path,
+            Some(&jones),
+            &json!({"reason": nine, "duration_minutes": 60}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let opened = body(
+        app.post_json(
+            &path,
+            Some(&jones),
+            &json!({"reason": ten, "duration_minutes": 60}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(opened["reason"], ten);
+    let at = |f: &str| chrono::DateTime::parse_from_rfc3339(opened[f].as_str().unwrap()).unwrap();
+    assert_eq!(
+        at("expires_at") - at("opened_at"),
+        chrono::Duration::minutes(60)
+    );
+}
+
+#[actix_rt::test]
+async fn a_nurse_with_consent_adds_a_treatment_update() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let p1 = app.patient_id("patient1");
+    let nurse = app.token("nurse_kim").await;
+    let path = format!("/api/v1/patients/{p1}/records");
+    let update = json!({"kind": "treatment_update", "title": "Dressing changed",
+                        "body": {"treatment": "Wound care", "update": "Dressing changed, healing well"}});
+    // Without consent the chart is invisible to her.
+    let resp = app.post_json(&path, Some(&nurse), &update).await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let patient = app.token("patient1").await;
+    grant(
+        &app,
+        &patient,
+        json!({"patient_id": p1, "grantee_id": app.user_id("nurse_kim"), "access": "read_write",
+               "scope": {"type": "chart"}}),
+    )
+    .await;
+    let made = body(
+        app.post_json(&path, Some(&nurse), &update).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(made["kind"], "treatment_update");
+    assert_eq!(made["author_id"], json!(app.user_id("nurse_kim")));
+    assert_eq!(made["body"]["update"], "Dressing changed, healing well");
+    // A nurse's consent does not make her a prescriber.
+    let resp = app
+        .post_json(
+            &path,
+            Some(&nurse),
+            &json!({"kind": "prescription", "title": "Rx", "body": rx()}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+}
+
+#[actix_rt::test]
 async fn every_disclosure_and_every_denial_is_in_the_ledger() {
     let app = TestApp::spawn().await;
     app.seed_demo();
