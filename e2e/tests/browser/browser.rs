@@ -56,6 +56,47 @@ impl Browser {
         bail!("no `{css}` containing {text:?} after {TIMEOUT:?}; saw {seen:?}")
     }
 
+    /// Waits until some `css` element contains `text` and holds an element
+    /// matching `inner` (e.g. a table row with its badge rendered).
+    pub async fn wait_text_with(&self, css: &str, text: &str, inner: &str) -> Result<Element> {
+        let start = Instant::now();
+        let mut seen = Vec::new();
+        while start.elapsed() < TIMEOUT {
+            seen.clear();
+            for el in self.client.find_all(Locator::Css(css)).await? {
+                let t = el.text().await.unwrap_or_default();
+                if t.contains(text) && !el.find_all(Locator::Css(inner)).await?.is_empty() {
+                    return Ok(el);
+                }
+                seen.push(t);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("no `{css}` containing {text:?} and `{inner}` after {TIMEOUT:?}; saw {seen:?}")
+    }
+
+    /// Fails unless the window is phone-sized (at most 390 px wide) and the
+    /// page fits it without sideways scrolling.
+    pub async fn assert_phone_fit(&self, what: &str) -> Result<()> {
+        let v = self
+            .client
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                vec![],
+            )
+            .await?;
+        let (scroll, inner) = (v[0].as_i64().unwrap_or(-1), v[1].as_i64().unwrap_or(-1));
+        if !(1..=390).contains(&inner) {
+            bail!("{what}: the window is {inner} px wide, not a 390-px phone");
+        }
+        if !(0..=inner).contains(&scroll) {
+            bail!(
+                "{what}: the page is {scroll} px wide in a {inner} px window (sideways scrolling)"
+            );
+        }
+        Ok(())
+    }
+
     /// Clicks `button` (a refresh) until some `css` element contains `text`:
     /// for data that appears asynchronously on the server (ledger events are
     /// sequenced shortly after the action).
@@ -185,6 +226,16 @@ impl Browser {
     /// Saves `e2e/screenshots/<name>.png` (1280×800) and `<name>-phone.png`
     /// (390 px wide).
     pub async fn screenshot(&self, name: &str) -> Result<()> {
+        self.screenshots(name, false).await
+    }
+
+    /// [`Self::screenshot`], and also fails when the page scrolls sideways
+    /// on the 390-px phone.
+    pub async fn screenshot_phone_fit(&self, name: &str) -> Result<()> {
+        self.screenshots(name, true).await
+    }
+
+    async fn screenshots(&self, name: &str, check_fit: bool) -> Result<()> {
         let dir = crate::stack::root().join("e2e").join("screenshots");
         std::fs::create_dir_all(&dir)?;
         tokio::time::sleep(Duration::from_millis(150)).await;
@@ -198,6 +249,13 @@ impl Browser {
             dir.join(format!("{name}-phone.png")),
             self.client.screenshot().await?,
         )?;
+        if check_fit {
+            let fit = self.assert_phone_fit(name).await;
+            if fit.is_err() {
+                self.client.set_window_size(1280, 800).await?;
+            }
+            fit?;
+        }
         self.client.set_window_size(1280, 800).await?;
         tokio::time::sleep(Duration::from_millis(150)).await;
         Ok(())

@@ -1,6 +1,7 @@
 //! The consent journey: a patient grants access, the doctor reads and writes,
 //! the patient sees both in the verified access log, revokes, and the doctor
-//! is refused.
+//! is refused. The chart and the access log fit a 390-px phone without
+//! sideways scrolling.
 
 use crate::stack_or_skip;
 
@@ -82,7 +83,7 @@ async fn consent_lets_a_doctor_write_the_log_shows_it_and_revoking_ends_it() {
     b.wait_text(".record[data-kind='prescription']", "250 mg")
         .await
         .unwrap();
-    b.screenshot("patient-chart").await.unwrap();
+    b.screenshot_phone_fit("patient-chart").await.unwrap();
     b.click("a.nav-link[href='/access-log']").await.unwrap();
     b.wait_text("#access-log", "record amended").await.unwrap();
     b.wait_text(
@@ -97,8 +98,16 @@ async fn consent_lets_a_doctor_write_the_log_shows_it_and_revoking_ends_it() {
     b.wait("#access-log tr[data-action='consent_granted'] .verified")
         .await
         .unwrap();
+    // The doctor's read of the chart, not only the write, with its badge.
+    b.wait_text_with(
+        "#access-log tr[data-action='record_viewed']",
+        "Dr. Sam Smith",
+        ".verified",
+    )
+    .await
+    .unwrap();
     assert_eq!(b.count("#access-log .verify-failed").await.unwrap(), 0);
-    b.screenshot("patient-access-log").await.unwrap();
+    b.screenshot_phone_fit("patient-access-log").await.unwrap();
 
     // Revoke; the doctor is refused on the next request.
     b.click("a.nav-link[href='/consents']").await.unwrap();

@@ -12,12 +12,19 @@ async fn patient_downloads_a_fhir_export_and_sees_it_logged() {
     b.wait_text("#fhir-download", "Download FHIR export")
         .await
         .unwrap();
+    assert_eq!(b.count("#fhir-saved").await.unwrap(), 0);
     b.click("#fhir-download").await.unwrap();
-    // The button comes back once the bundle has been fetched and saved.
-    b.wait_text("#fhir-download", "Download FHIR export")
+    // The SPA confirms once the bundle has been fetched and handed to the
+    // browser as a file; an error would show instead.
+    b.wait_text("#fhir-saved, .fhir-export .error", ".fhir.json")
         .await
         .unwrap();
     assert_eq!(b.count(".fhir-export .error").await.unwrap(), 0);
+    assert!(b
+        .text("#fhir-saved")
+        .await
+        .unwrap()
+        .contains("Saved chart-"));
     b.screenshot("patient-chart-export").await.unwrap();
 
     b.click("a.nav-link[href='/access-log']").await.unwrap();

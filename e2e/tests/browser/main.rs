@@ -12,6 +12,7 @@ mod docs;
 mod fhir;
 mod security;
 mod shell;
+mod tamper;
 
 /// Starts a private stack, or returns from the test when skipping is allowed.
 #[macro_export]

@@ -147,6 +147,16 @@ impl Stack {
         Ok(())
     }
 
+    /// Runs `sql` on this test's own database as the database owner (for
+    /// tampering with what the application may never change).
+    pub fn sql(&self, sql: &str) -> Result<()> {
+        use diesel::connection::SimpleConnection;
+        let mut conn =
+            PgConnection::establish(&self.db_url).context("connect to the test database")?;
+        conn.batch_execute(sql)
+            .with_context(|| format!("run {sql}"))
+    }
+
     /// Closes the browser session cleanly (the drop then stops the rest).
     pub async fn finish(self) {
         let _ = self.browser.client.clone().close().await;
