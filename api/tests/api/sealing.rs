@@ -139,9 +139,19 @@ async fn key_rotation_reseals_every_row_and_all_still_open() {
     app.seed_demo();
     let doctor = app.token("dr_smith").await;
     let chart = app.patient_id("patient1");
+    let mut notes = Vec::new();
     for i in 0..5 {
-        add_note(&app, &doctor, chart, &format!("note {i}")).await;
+        notes.push(add_note(&app, &doctor, chart, &format!("note {i}")).await);
     }
+    // An amended record: its older version must be re-sealed too.
+    let amend = app
+        .post_json(
+            &format!("/api/v1/records/{}/amendments", notes[0]),
+            Some(&doctor),
+            &json!({"body": {"note": "note 0, corrected"}, "reason": "typo"}),
+        )
+        .await;
+    assert_eq!(amend.status(), StatusCode::CREATED);
     // A TOTP secret is sealed too, and must follow the rotation.
     let nurse = app.token("nurse_kim").await;
     let (totp_secret, _) = crate::two_factor::enrol(&app, &nurse).await;
@@ -175,6 +185,16 @@ async fn key_rotation_reseals_every_row_and_all_still_open() {
     )
     .unwrap();
     assert_eq!(totp_keys, vec![2]);
+    // Every stored version of every chart, and every contact, opens under
+    // the key its row names, bound to its own row.
+    let opened = open_every_sealed_row(&mut conn, &sealer);
+    // What was re-sealed is exactly these rows and the one TOTP secret.
+    assert_eq!(
+        (opened.versions + opened.contacts + 1) as i64,
+        before,
+        "{opened:?}"
+    );
+    assert!(opened.charts >= 2 && opened.amended >= 1, "{opened:?}");
     // The re-sealed TOTP secret still checks codes (the next step: the
     // enrolment used the current one).
     let code = api::auth::totp::code_at(&totp_secret, crate::two_factor::now_step() + 1);
@@ -212,6 +232,86 @@ async fn key_rotation_reseals_every_row_and_all_still_open() {
     // New seals use the new key.
     add_note(&app, &doctor, chart, "after rotation").await;
     assert_eq!(api::crypto::rotate::pending(&mut conn, new_key).unwrap(), 0);
+}
+
+#[derive(Debug)]
+struct Opened {
+    versions: usize,
+    contacts: usize,
+    charts: usize,
+    amended: usize,
+}
+
+/// Opens every `record_versions` row and every sealed contact straight from
+/// the database with the crypto API, asserting each one opens.
+fn open_every_sealed_row(conn: &mut diesel::PgConnection, sealer: &api::crypto::Sealer) -> Opened {
+    use api::crypto::Aad;
+    use api::db::schema::{patients, record_versions, records};
+    use diesel::prelude::*;
+    let rows: Vec<(uuid::Uuid, i32, uuid::Uuid, i32, Vec<u8>, Vec<u8>)> = record_versions::table
+        .inner_join(records::table)
+        .select((
+            record_versions::record_id,
+            record_versions::version,
+            records::patient_id,
+            record_versions::key_id,
+            record_versions::nonce,
+            record_versions::ciphertext,
+        ))
+        .load(conn)
+        .unwrap();
+    let all: i64 = record_versions::table.count().get_result(conn).unwrap();
+    assert_eq!(rows.len() as i64, all, "every version belongs to a record");
+    for (record_id, version, patient_id, key_id, nonce, ciphertext) in &rows {
+        let aad = Aad::RecordBody {
+            record_id: *record_id,
+            version: *version,
+            patient_id: *patient_id,
+        };
+        let plain = sealer.open(*key_id, nonce, ciphertext, &aad);
+        assert!(
+            plain.is_ok(),
+            "record {record_id} version {version} does not open"
+        );
+        let body: Result<Value, _> = serde_json::from_slice(&plain.unwrap());
+        assert!(
+            body.is_ok(),
+            "record {record_id} version {version}: not JSON"
+        );
+    }
+    let contacts: Vec<(uuid::Uuid, Option<i32>, Option<Vec<u8>>, Option<Vec<u8>>)> =
+        patients::table
+            .filter(patients::contact_sealed.is_not_null())
+            .select((
+                patients::id,
+                patients::contact_key_id,
+                patients::contact_nonce,
+                patients::contact_sealed,
+            ))
+            .load(conn)
+            .unwrap();
+    for (patient_id, key_id, nonce, sealed) in &contacts {
+        let aad = Aad::PatientContact {
+            patient_id: *patient_id,
+        };
+        let (key_id, nonce, sealed) = (
+            key_id.unwrap(),
+            nonce.as_ref().unwrap(),
+            sealed.as_ref().unwrap(),
+        );
+        assert_eq!(key_id, 2, "contact of {patient_id} still under the old key");
+        assert!(
+            sealer.open(key_id, nonce, sealed, &aad).is_ok(),
+            "contact of {patient_id} does not open"
+        );
+    }
+    let charts: std::collections::HashSet<_> = rows.iter().map(|r| r.2).collect();
+    Opened {
+        versions: rows.len(),
+        contacts: contacts.len(),
+        charts: charts.len(),
+        amended: rows.iter().filter(|r| r.1 > 1).count(),
+    }
 }
 
 #[actix_rt::test]
