@@ -234,6 +234,11 @@ async fn key_rotation_reseals_every_row_and_all_still_open() {
     assert_eq!(api::crypto::rotate::pending(&mut conn, new_key).unwrap(), 0);
 }
 
+/// record id, version, patient id, key id, nonce, ciphertext
+type VersionRow = (uuid::Uuid, i32, uuid::Uuid, i32, Vec<u8>, Vec<u8>);
+/// patient id, key id, nonce, sealed contact
+type ContactRow = (uuid::Uuid, Option<i32>, Option<Vec<u8>>, Option<Vec<u8>>);
+
 #[derive(Debug)]
 struct Opened {
     versions: usize,
@@ -248,7 +253,7 @@ fn open_every_sealed_row(conn: &mut diesel::PgConnection, sealer: &api::crypto::
     use api::crypto::Aad;
     use api::db::schema::{patients, record_versions, records};
     use diesel::prelude::*;
-    let rows: Vec<(uuid::Uuid, i32, uuid::Uuid, i32, Vec<u8>, Vec<u8>)> = record_versions::table
+    let rows: Vec<VersionRow> = record_versions::table
         .inner_join(records::table)
         .select((
             record_versions::record_id,
@@ -279,17 +284,16 @@ fn open_every_sealed_row(conn: &mut diesel::PgConnection, sealer: &api::crypto::
             "record {record_id} version {version}: not JSON"
         );
     }
-    let contacts: Vec<(uuid::Uuid, Option<i32>, Option<Vec<u8>>, Option<Vec<u8>>)> =
-        patients::table
-            .filter(patients::contact_sealed.is_not_null())
-            .select((
-                patients::id,
-                patients::contact_key_id,
-                patients::contact_nonce,
-                patients::contact_sealed,
-            ))
-            .load(conn)
-            .unwrap();
+    let contacts: Vec<ContactRow> = patients::table
+        .filter(patients::contact_sealed.is_not_null())
+        .select((
+            patients::id,
+            patients::contact_key_id,
+            patients::contact_nonce,
+            patients::contact_sealed,
+        ))
+        .load(conn)
+        .unwrap();
     for (patient_id, key_id, nonce, sealed) in &contacts {
         let aad = Aad::PatientContact {
             patient_id: *patient_id,
