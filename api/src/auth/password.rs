@@ -1,13 +1,52 @@
 //! argon2id password hashing (the crate's defaults: m = 19 MiB, t = 2, p = 1).
 //! Callers run these on the blocking pool: one hash takes tens of milliseconds.
+//!
+//! At most one hash per CPU core runs at a time ([`HashGate`]): each holds
+//! 19 MiB while it runs, and more hashes at once than cores add memory (a
+//! burst of logins would otherwise take hundreds of MB) but no throughput.
+
+use std::sync::{Condvar, LazyLock, Mutex, PoisonError};
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, SaltString};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 
 use crate::error::ApiError;
 
+/// A counting semaphore for blocking threads.
+struct HashGate {
+    free: Mutex<usize>,
+    freed: Condvar,
+}
+
+struct HashSlot(&'static HashGate);
+
+static GATE: LazyLock<HashGate> = LazyLock::new(|| HashGate {
+    free: Mutex::new(std::thread::available_parallelism().map_or(1, usize::from)),
+    freed: Condvar::new(),
+});
+
+impl HashGate {
+    fn enter(&'static self) -> HashSlot {
+        // A poisoned lock only means another hash panicked; the count is intact.
+        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        while *free == 0 {
+            free = self.freed.wait(free).unwrap_or_else(PoisonError::into_inner);
+        }
+        *free -= 1;
+        HashSlot(self)
+    }
+}
+
+impl Drop for HashSlot {
+    fn drop(&mut self) {
+        *self.0.free.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        self.0.freed.notify_one();
+    }
+}
+
 pub fn hash(password: &str) -> Result<String, ApiError> {
     let salt = SaltString::generate(&mut OsRng);
+    let _slot = GATE.enter();
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -19,6 +58,7 @@ pub fn hash(password: &str) -> Result<String, ApiError> {
 pub fn verify(stored: &str, password: &str) -> Result<bool, ApiError> {
     let parsed =
         PasswordHash::new(stored).map_err(|e| ApiError::internal("parsing stored hash", e))?;
+    let _slot = GATE.enter();
     Ok(Argon2::default()
         .verify_password(password.as_bytes(), &parsed)
         .is_ok())
