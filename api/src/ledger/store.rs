@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 use diesel::deserialize::{self, FromSql};
 use diesel::pg::{Pg, PgValue};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bytea, Nullable, SmallInt, Text, Timestamptz};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{Array, BigInt, Bytea, Nullable, SmallInt, Text, Timestamptz, Untyped};
 use shared::ledger::{Action, Basis, BasisKind, EventBody, Hash, NodeId, Outcome, SequencedEvent};
 use shared::Role;
 use uuid::Uuid;
@@ -156,13 +157,36 @@ pub fn event_select() -> String {
 /// The event with this sequence number.
 pub fn event_at(conn: &mut PgConnection, seq: u64) -> Result<Option<EventRow>, ApiError> {
     let seq = to_i64(seq)?;
-    Ok(
-        diesel::sql_query(format!("{} WHERE e.seq = $1", event_select()))
-            .bind::<BigInt, _>(seq)
-            .get_result::<EventRow>(conn)
-            .optional()?,
-    )
+    Ok(EventAtQuery {
+        select: event_select(),
+        seq,
+    }
+    .get_result::<EventRow>(conn)
+    .optional()?)
 }
+
+/// `event_at`'s statement as a query fragment rather than `sql_query`, so
+/// Diesel keeps it prepared per connection (it serves every inclusion
+/// proof); `select` is always [`event_select`].
+#[derive(QueryId)]
+struct EventAtQuery {
+    select: String,
+    seq: i64,
+}
+
+impl QueryFragment<Pg> for EventAtQuery {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(&self.select);
+        out.push_sql(" WHERE e.seq = ");
+        out.push_bind_param::<BigInt, _>(&self.seq)
+    }
+}
+
+impl Query for EventAtQuery {
+    type SqlType = Untyped;
+}
+
+impl RunQueryDsl<PgConnection> for EventAtQuery {}
 
 #[derive(QueryableByName)]
 struct NodeRow {
@@ -187,14 +211,7 @@ pub fn fetch_nodes(
         .iter()
         .map(|n| to_i64(n.index))
         .collect::<Result<Vec<_>, _>>()?;
-    let rows = diesel::sql_query(
-        "SELECT n.level, n.idx, n.hash FROM unnest($1::int2[], $2::int8[]) AS want(level, idx) \
-         CROSS JOIN LATERAL (SELECT level, idx, hash FROM ledger_nodes \
-           WHERE level = want.level AND idx = want.idx) AS n",
-    )
-    .bind::<Array<SmallInt>, _>(levels)
-    .bind::<Array<BigInt>, _>(idxs)
-    .load::<NodeRow>(conn)?;
+    let rows = NodesQuery { levels, idxs }.load::<NodeRow>(conn)?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {
@@ -204,6 +221,34 @@ pub fn fetch_nodes(
         })
         .collect())
 }
+
+/// `fetch_nodes`' statement, kept prepared like [`EventAtQuery`].
+#[derive(QueryId)]
+struct NodesQuery {
+    levels: Vec<i16>,
+    idxs: Vec<i64>,
+}
+
+impl QueryFragment<Pg> for NodesQuery {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("SELECT n.level, n.idx, n.hash FROM unnest(");
+        out.push_bind_param::<Array<SmallInt>, _>(&self.levels)?;
+        out.push_sql("::int2[], ");
+        out.push_bind_param::<Array<BigInt>, _>(&self.idxs)?;
+        out.push_sql(
+            "::int8[]) AS want(level, idx) \
+             CROSS JOIN LATERAL (SELECT level, idx, hash FROM ledger_nodes \
+               WHERE level = want.level AND idx = want.idx) AS n",
+        );
+        Ok(())
+    }
+}
+
+impl Query for NodesQuery {
+    type SqlType = Untyped;
+}
+
+impl RunQueryDsl<PgConnection> for NodesQuery {}
 
 /// A stored checkpoint row.
 #[derive(Debug, Clone, Queryable)]
