@@ -56,7 +56,8 @@ L += [f"- **Date**: {info.get('started', '?')} – {info['finished']} (UTC)",
       + (" — **other work (builds, other sessions) was running on this machine during the run**, so "
          "every figure is lower than the idle machine would give" if float(E.get('BENCH_LOAD_BEFORE', '0').split()[0]) > 1.5 else ""),
       f"- **Command**: `{E.get('BENCH_COMMAND', 'just bench')}` (→ `scripts/bench.sh` → `bench/run.py`)",
-      "- **Method**: release build; a fresh PostgreSQL 15 cluster (fsync and synchronous_commit on) in a temp dir; "
+      "- **Method**: release build; a fresh PostgreSQL 15 cluster (fsync and synchronous_commit on) in a temp dir, "
+      "reached by the api and pgbench over its Unix socket; "
       "`careledger migrate`, `seed --demo`, `serve` with `CARELEDGER_RATE_LIMITS=off RUST_LOG=warn`; "
       f"wrk {rows[0]['secs'] if rows else '?'} s runs after a warm-up, median of {rows[0]['runs'] if rows else '?'} runs "
       "(the login rows: one run each). Errors = non-2xx responses plus socket errors over all runs. "
@@ -99,6 +100,23 @@ if v:
     L += ["", f"**Ledger verify** (`careledger ledger verify`, whole chain, tree and checkpoints): "
           f"{v['events']:,} events in {v['secs']:.1f} s = **{eps:,.0f} events/s** (exit status {v['rc']}; "
           "includes process start and reading every row from PostgreSQL)."]
+a2 = info.get("argon2")
+if a2:
+    parts = []
+    for r in (r for r in rows if r["name"].startswith("login")):
+        bare = a2.get(str(r["conns"]))
+        if bare:
+            parts.append(f"at {r['conns']} connection{'s' if r['conns'] > 1 else ''}: {r['rps']:,.1f} logins/s vs. "
+                         f"{bare['per_sec']:,.1f} bare hashes/s on {bare['threads']} thread{'s' if bare['threads'] > 1 else ''} "
+                         f"= **{r['rps'] / bare['per_sec']:.2f}×**")
+    L += ["", "**Login vs. bare argon2id** (`api/examples/argon2_hash`: the api's own `password::verify`, "
+          "same parameters, in a loop, no HTTP or database): " + "; ".join(parts) + "."]
+if read:
+    L += ["", f"**Ledger appends at 64 clients**: every audited read appends one event in its own transaction, so "
+          f"the audited-read row is also {read['rps']:,.0f} appends/s (record write: one event per request too) — "
+          + (f"{read['rps'] / chain['rps']:.1f}× the serialized lock-the-head chain measured in the same run "
+             f"({chain['rps']:,.0f}/s; the issue's reference figure is ~280/s) and " if chain else "")
+          + (f"{100 * read['rps'] / ins['rps']:.0f} % of the raw single-INSERT ceiling ({ins['rps']:,.0f}/s)." if ins else "")]
 L += ["", f"Api peak RSS over the whole run (VmHWM, seeding included): {info['hwm_mb']:.0f} MB.", ""]
 L += ["### Commands", "", "```sh"]
 for r in rows:

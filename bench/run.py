@@ -392,6 +392,14 @@ def main():
                          {"BENCH_TOKEN": "", "BENCH_BODIES": lb}, runs=1, secs=DUR, warm=2,
                          cmd_note=f"wrk -t{c} -c{c} -d{DUR}s -s bench/random_post.lua (POST /api/v1/auth/login)")
 
+    # (6b) bare argon2 on the same machine, for the login rows' ratio
+    if want("login") and E.get("BENCH_ARGON2_BIN"):
+        info["argon2"] = {}
+        for c in (1, 2):
+            p = subprocess.run([E["BENCH_ARGON2_BIN"], str(c), str(DUR)], capture_output=True, text=True, check=True)
+            info["argon2"][str(c)] = json.loads(p.stdout.strip().splitlines()[-1])
+            log(f"bare argon2 at {c} thread(s): {info['argon2'][str(c)]['per_sec']:.1f} hashes/s")
+
     info["hwm_mb"] = vm_hwm() / 1024
     info["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     with open(os.path.join(WORK, "results.json"), "w") as f:
