@@ -70,7 +70,7 @@ async fn resolve(state: &AppState, token: &str) -> Result<Authentication, ApiErr
     let (user_id, session_id, role) = (claims.sub, claims.sid, claims.role);
     let live = state
         .db
-        .query(move |conn| session_is_live(conn, user_id, session_id, role))
+        .autocommit(move |conn| session_is_live(conn, user_id, session_id, role))
         .await?;
     if !live {
         return Ok(Authentication::Invalid);

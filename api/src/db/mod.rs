@@ -90,15 +90,26 @@ impl Database {
             .await
     }
 
-    /// Runs one read-only statement without BEGIN/COMMIT around it: a single
-    /// statement is atomic on its own, and the per-request session check
-    /// would otherwise spend three round trips on one row.
-    pub async fn query<T, F>(&self, f: F) -> Result<T, ApiError>
+    /// Runs `f` on one connection without BEGIN/COMMIT: every statement
+    /// commits on its own. Only for work that writes at most one statement
+    /// — reads (the per-request session check, proofs) or reads followed by
+    /// one ledger INSERT (the audited record read) — where an explicit
+    /// transaction adds two round trips and no atomicity: under READ
+    /// COMMITTED each statement takes its own snapshot either way, and the
+    /// single INSERT is durable when it returns, before anything is
+    /// disclosed. `Err(AfterCommit(e))` answers `e`, as with [`Self::run`].
+    pub async fn autocommit<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.with_connection(f).await
+        self.with_connection(move |conn| {
+            f(conn).map_err(|e| match e {
+                ApiError::AfterCommit(inner) => *inner,
+                other => other,
+            })
+        })
+        .await
     }
 
     async fn with_connection<T, F>(&self, f: F) -> Result<T, ApiError>

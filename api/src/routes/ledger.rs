@@ -113,9 +113,10 @@ pub async fn event_proof(
     let seq = seq.into_inner();
     let tree_size = query.tree_size;
     let signer = state.ledger_signer.clone();
+    // Reads, and at most one write (a checkpoint signed on demand).
     let proof = state
         .db
-        .run(move |conn| {
+        .autocommit(move |conn| {
             let scope = LogScope::load(conn, &user)?;
             proofs::inclusion(conn, &scope, &signer, seq, tree_size)
         })
@@ -151,7 +152,7 @@ pub async fn consistency(
     let (from, to) = (query.from, query.to);
     let proof = state
         .db
-        .run(move |conn| proofs::consistency(conn, from, to))
+        .autocommit(move |conn| proofs::consistency(conn, from, to))
         .await?;
     Ok(web::Json(proof))
 }

@@ -221,9 +221,12 @@ pub async fn get_record(
     let id = id.into_inner().0;
     let sealer = state.sealer.clone();
     let actor = Actor::from(user);
+    // Autocommit: reads, then exactly one ledger INSERT (allowed, denied or
+    // unreadable), which is durable before anything is returned. Keep it to
+    // one write, or go back to `run`.
     let view = state
         .db
-        .run(move |conn| {
+        .autocommit(move |conn| {
             let event = NewEvent::new(Ledger::RecordViewed, &ctx);
             // Record, current version and author name in one round trip;
             // nothing of the version leaves this closure unless authorized.
