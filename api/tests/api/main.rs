@@ -22,6 +22,7 @@ mod ledger_log_scope;
 mod ledger_processes;
 mod ledger_tamper;
 mod list_paging;
+mod list_scope;
 mod login;
 mod records_flow;
 mod sealing;
