@@ -325,3 +325,26 @@ impl TestApp {
             .unwrap()
     }
 }
+
+/// The JSON body of a response, after checking its status (`Null` when the
+/// body is empty).
+pub async fn body(resp: reqwest::Response, want: StatusCode) -> Value {
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    assert_eq!(status, want, "{text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// A valid prescription body.
+pub fn rx() -> Value {
+    json!({"drug": "Amoxicillin", "dose": "500 mg", "route": "oral", "frequency": "tid", "duration": "7 days"})
+}
+
+/// Grants a consent as `token` (expects 201) and returns it.
+pub async fn grant(app: &TestApp, token: &str, body_: Value) -> Value {
+    body(
+        app.post_json("/api/v1/consents", Some(token), &body_).await,
+        StatusCode::CREATED,
+    )
+    .await
+}

@@ -3,11 +3,14 @@
 
 mod helpers;
 
+mod admin_views;
 mod auth_lifecycle;
 mod authz_matrix;
 mod bad_input;
 mod binaries;
 mod consent_expiry;
+mod consents_flow;
+mod emergency_flow;
 mod fhir_export;
 mod hardening_login;
 mod health_and_errors;
