@@ -50,20 +50,23 @@
 //! a follower takes over within one interval once PostgreSQL has noticed the
 //! dead connection.
 
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::Arc;
-use std::thread::JoinHandle;
+mod election;
+mod tip;
+
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Bytea, SmallInt, Text, Timestamptz};
-use shared::ledger::{CompactRange, Hash, SequencedEvent, GENESIS_PREV_HASH};
+use diesel::sql_types::{Array, BigInt, Bytea, SmallInt, Text};
+use shared::ledger::SequencedEvent;
 
 use super::signer::{self, CheckpointSigner};
-use super::store::{self, BodyRow, HashCol, EVENT_COLUMNS};
+use super::store::{self, BodyRow, EVENT_COLUMNS};
 use crate::db::run_in_transaction;
 use crate::error::ApiError;
+pub use election::{spawn, SequencerHandle};
+use tip::parse_txid;
+pub use tip::Tip;
 
 /// Advisory-lock key of the sequencer (per database).
 pub const SEQUENCER_LOCK_KEY: i64 = 0x4c65_6467_5365_7131;
@@ -74,37 +77,6 @@ pub struct SequencerConfig {
     pub batch_size: usize,
     pub checkpoint_every: u64,
     pub checkpoint_interval: Duration,
-}
-
-/// The leader's view of the log tip; valid only as committed.
-#[derive(Debug, Clone)]
-pub struct Tip {
-    pub size: u64,
-    prev: Hash,
-    tree: CompactRange,
-    /// `(txid, id)` of the last integrated entry.
-    after: (u64, i64),
-    last_checkpoint: Option<(u64, DateTime<Utc>)>,
-}
-
-#[derive(QueryableByName)]
-struct TipRow {
-    #[diesel(sql_type = BigInt)]
-    seq: i64,
-    #[diesel(sql_type = Bytea)]
-    leaf_hash: HashCol,
-    #[diesel(sql_type = Text)]
-    txid: String,
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
-#[derive(QueryableByName)]
-struct LastCheckpoint {
-    #[diesel(sql_type = BigInt)]
-    size: i64,
-    #[diesel(sql_type = Timestamptz)]
-    time: DateTime<Utc>,
 }
 
 /// The integration horizon: the oldest xid still running *in this
@@ -141,47 +113,6 @@ struct EntryRow {
     txid: String,
     #[diesel(embed)]
     body: BodyRow,
-}
-
-fn parse_txid(text: &str) -> Result<u64, ApiError> {
-    text.parse()
-        .map_err(|e| ApiError::internal("ledger entry txid", e))
-}
-
-impl Tip {
-    /// Resumes from the stored log: last event, compact range, last checkpoint.
-    pub fn load(conn: &mut PgConnection) -> Result<Self, ApiError> {
-        let last = diesel::sql_query(
-            "SELECT e.seq, e.leaf_hash, x.txid::text AS txid, x.id FROM ledger_events e \
-             JOIN ledger_entries x ON x.id = e.entry_id ORDER BY e.seq DESC LIMIT 1",
-        )
-        .get_result::<TipRow>(conn)
-        .optional()?;
-        let (size, prev, after) = match last {
-            None => (0, GENESIS_PREV_HASH, (0, 0)),
-            Some(r) => (
-                r.seq.unsigned_abs() + 1,
-                r.leaf_hash.0,
-                (parse_txid(&r.txid)?, r.id),
-            ),
-        };
-        let nodes = store::fetch_nodes(conn, &shared::ledger::compact_range_nodes(size))?;
-        let tree = CompactRange::from_nodes(size, &|id| nodes.get(&id).copied())
-            .map_err(|e| ApiError::internal("resuming the ledger tree", e))?;
-        let last_checkpoint = diesel::sql_query(
-            "SELECT size, time FROM ledger_checkpoints ORDER BY size DESC LIMIT 1",
-        )
-        .get_result::<LastCheckpoint>(conn)
-        .optional()?
-        .map(|c| (c.size.unsigned_abs(), c.time));
-        Ok(Self {
-            size,
-            prev,
-            tree,
-            after,
-            last_checkpoint,
-        })
-    }
 }
 
 /// What one batch did.
@@ -308,127 +239,4 @@ fn checkpoint_if_due(
     signer::store(conn, &cp, &note)?;
     tip.last_checkpoint = Some((tip.size, now));
     Ok(Some(tip.size))
-}
-
-/// Stops the sequencer thread when dropped (at its next wake-up).
-pub struct SequencerHandle {
-    stop: Option<mpsc::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl SequencerHandle {
-    /// Stops the thread and waits for it (blocking).
-    pub fn stop(mut self) {
-        self.stop.take();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for SequencerHandle {
-    fn drop(&mut self) {
-        self.stop.take();
-    }
-}
-
-/// Starts the election/sequencing thread for this process.
-pub fn spawn(
-    database_url: String,
-    signer: Arc<CheckpointSigner>,
-    config: SequencerConfig,
-) -> anyhow::Result<SequencerHandle> {
-    let (tx, rx) = mpsc::channel::<()>();
-    let thread = std::thread::Builder::new()
-        .name("ledger-sequencer".into())
-        .spawn(move || run(&database_url, &signer, &config, &rx))?;
-    Ok(SequencerHandle {
-        stop: Some(tx),
-        thread: Some(thread),
-    })
-}
-
-#[derive(QueryableByName)]
-struct Locked {
-    #[diesel(sql_type = Bool)]
-    locked: bool,
-}
-
-enum Role {
-    Follower(Option<PgConnection>),
-    Leader(PgConnection, Tip),
-}
-
-fn run(url: &str, signer: &CheckpointSigner, config: &SequencerConfig, stop: &mpsc::Receiver<()>) {
-    let retry = config.interval.max(Duration::from_millis(500));
-    let mut role = Role::Follower(None);
-    loop {
-        let (next, wait) = match role {
-            Role::Follower(conn) => match try_lead(url, conn) {
-                Ok(Ok((conn, tip))) => {
-                    tracing::info!(size = tip.size, "ledger sequencer: leading");
-                    (Role::Leader(conn, tip), Duration::ZERO)
-                }
-                Ok(Err(conn)) => (Role::Follower(Some(conn)), config.interval),
-                Err(e) => {
-                    tracing::warn!(error = %e, "ledger sequencer: cannot reach the database");
-                    (Role::Follower(None), retry)
-                }
-            },
-            Role::Leader(mut conn, mut tip) => match step(&mut conn, &mut tip, signer, config) {
-                Ok(out) => {
-                    if out.integrated > 0 {
-                        tracing::debug!(
-                            integrated = out.integrated,
-                            size = tip.size,
-                            "ledger batch"
-                        );
-                    }
-                    if let Some(size) = out.checkpoint {
-                        tracing::info!(size, "ledger checkpoint signed");
-                    }
-                    let full = out.integrated >= config.batch_size;
-                    let wait = if full {
-                        Duration::ZERO
-                    } else {
-                        config.interval
-                    };
-                    (Role::Leader(conn, tip), wait)
-                }
-                Err(e) => {
-                    // Dropping the connection releases the lock; re-elect.
-                    tracing::error!(error = %e, "ledger sequencer: batch failed; stepping down");
-                    drop(conn);
-                    (Role::Follower(None), retry)
-                }
-            },
-        };
-        role = next;
-        match stop.recv_timeout(wait) {
-            Ok(()) | Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => return,
-        }
-    }
-}
-
-/// `Ok(Ok(leader))` when the lock was won, `Ok(Err(conn))` when another
-/// process leads.
-fn try_lead(
-    url: &str,
-    conn: Option<PgConnection>,
-) -> anyhow::Result<Result<(PgConnection, Tip), PgConnection>> {
-    let mut conn = match conn {
-        Some(c) => c,
-        None => crate::db::connect_as_app(url)?,
-    };
-    let won = diesel::sql_query(format!(
-        "SELECT pg_try_advisory_lock({SEQUENCER_LOCK_KEY}) AS locked"
-    ))
-    .get_result::<Locked>(&mut conn)?
-    .locked;
-    if !won {
-        return Ok(Err(conn));
-    }
-    let tip = Tip::load(&mut conn).map_err(|e| anyhow::anyhow!("loading the ledger tip: {e:?}"))?;
-    Ok(Ok((conn, tip)))
 }
