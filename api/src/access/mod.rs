@@ -182,8 +182,8 @@ pub fn require(
     }
 }
 
-/// For actions whose allowed outcome is recorded elsewhere or not at all
-/// (account administration, oversight screens, guardian lists): decides,
+/// For actions whose allowed outcome the handler records itself (account
+/// changes, checkpoint signing, ledger verification): decides,
 /// and on a denial records `event` as denied — committed although the
 /// request fails — and returns the refusal, exactly as `authorize` does.
 pub fn check(
@@ -195,6 +195,20 @@ pub fn check(
 ) -> Result<Basis, ApiError> {
     let permit = authorize(conn, actor, action, target, event)?;
     Ok(permit.basis)
+}
+
+/// For read-only views that disclose no clinical text (account lists,
+/// oversight screens, a chart's guardian list): decides and records `event`
+/// either way — allowed with its basis in the caller's transaction, or
+/// denied and committed although the request fails.
+pub fn view(
+    conn: &mut PgConnection,
+    actor: Actor,
+    action: Action,
+    target: &Target,
+    event: NewEvent,
+) -> Result<Basis, ApiError> {
+    authorize(conn, actor, action, target, event)?.record(conn)
 }
 
 /// A request about an object that does not exist: recorded as a denial and

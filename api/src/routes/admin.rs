@@ -51,11 +51,11 @@ pub async fn access_overview(
         basis: q.basis,
     };
     let actor = Actor::from(user);
-    let refused = NewEvent::new(Ledger::OversightViewed, &ctx);
+    let event = NewEvent::new(Ledger::OversightViewed, &ctx);
     let all = state
         .db
         .run(move |conn| {
-            access::check(conn, actor, Action::Administer, &Target::System, refused)?;
+            access::view(conn, actor, Action::Administer, &Target::System, event)?;
             overview::entries(conn, &filter)
         })
         .await?;
@@ -86,11 +86,11 @@ pub async fn demographics(
     user: AuthUser,
 ) -> Result<web::Json<Demographics>, ApiError> {
     let actor = Actor::from(user);
-    let refused = NewEvent::new(Ledger::OversightViewed, &ctx);
+    let event = NewEvent::new(Ledger::OversightViewed, &ctx);
     let stats = state
         .db
         .run(move |conn| {
-            access::check(conn, actor, Action::Administer, &Target::System, refused)?;
+            access::view(conn, actor, Action::Administer, &Target::System, event)?;
             patients::demographics(conn)
         })
         .await?;

@@ -26,6 +26,24 @@ use crate::users::{self, NewAccount};
 #[into_params(parameter_in = Query)]
 pub struct PatientQuery {
     /// Text in the name or medical record number.
+    ///
+    /// At most 100 characters after trimming surrounding whitespace, no
+    /// control characters; blank is no filter.
+    #[param(
+        pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?:[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000](?:[^\x00-\x1F\x7F-\x9F]{0,98}[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?)?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
+    pub q: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DirectoryQuery {
+    /// Text in the name or medical record number: 2–100 characters after
+    /// trimming surrounding whitespace, no control characters.
+    #[param(
+        required = true,
+        pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]{0,98}[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub q: Option<String>,
 }
 
@@ -92,7 +110,7 @@ pub async fn list_patients(
 /// Find any patient by name or record number to request access (doctors and
 /// nurses). Answers id, name and record number only; the search is logged
 /// (without its text).
-#[utoipa::path(tag = "patients", security(("bearer" = [])), params(PageParams, PatientQuery), responses(
+#[utoipa::path(tag = "patients", security(("bearer" = [])), params(PageParams, DirectoryQuery), responses(
     (status = 200, description = "Matching patients, by name", body = Page<DirectoryEntry>),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
     (status = 403, description = "Not a doctor or nurse", body = ErrorEnvelope),
@@ -104,7 +122,7 @@ pub async fn directory(
     ctx: RequestContext,
     user: AuthUser,
     page: web::Query<PageParams>,
-    query: web::Query<PatientQuery>,
+    query: web::Query<DirectoryQuery>,
 ) -> Result<web::Json<Page<DirectoryEntry>>, ApiError> {
     let (limit, offset) = page.resolve()?;
     let text = search_text(query.into_inner().q)?;
@@ -282,13 +300,13 @@ pub async fn list_guardians(
     let (items, total) = state
         .db
         .run(move |conn| {
-            let refused = NewEvent::new(Ledger::GuardiansViewed, &ctx);
-            access::check(
+            let event = NewEvent::new(Ledger::GuardiansViewed, &ctx);
+            access::view(
                 conn,
                 actor,
                 Action::ViewGuardians,
                 &Target::Patient(id),
-                refused,
+                event,
             )?;
             guardians::for_patient(conn, id, limit, offset)
         })

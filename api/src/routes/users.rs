@@ -23,7 +23,11 @@ use crate::users::{self, AccountChange, ListFilter, NewAccount};
 pub struct UserListQuery {
     /// Only accounts with this role.
     pub role: Option<Role>,
-    /// Text found in the username or display name.
+    /// Text found in the username or display name: at most 100 characters
+    /// after trimming surrounding whitespace; blank is no filter.
+    #[param(
+        pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?:[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000](?:[\s\S]{0,98}[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?)?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub q: Option<String>,
 }
 
@@ -64,7 +68,7 @@ pub async fn list_users(
     let (rows, total) = state
         .db
         .run(move |conn| {
-            administer(conn, user, event)?;
+            administer_view(conn, user, event)?;
             users::list(conn, &filter)
         })
         .await?;
@@ -130,7 +134,7 @@ pub async fn get_user(
     let row = state
         .db
         .run(move |conn| {
-            administer(conn, user, event)?;
+            administer_view(conn, user, event)?;
             users::find_by_id(conn, id.0)
         })
         .await?
@@ -199,6 +203,22 @@ fn account_change(body: UpdateUserRequest, own: bool) -> Result<AccountChange, A
 /// Admins only; a refusal is recorded as a denied `event`.
 fn administer(conn: &mut PgConnection, user: AuthUser, event: NewEvent) -> Result<(), ApiError> {
     access::check(
+        conn,
+        Actor::from(user),
+        Action::Administer,
+        &Target::System,
+        event,
+    )?;
+    Ok(())
+}
+
+/// Admins only, for reading accounts: the view is recorded either way.
+fn administer_view(
+    conn: &mut PgConnection,
+    user: AuthUser,
+    event: NewEvent,
+) -> Result<(), ApiError> {
+    access::view(
         conn,
         Actor::from(user),
         Action::Administer,

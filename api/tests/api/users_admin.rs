@@ -277,3 +277,57 @@ async fn refusals_of_admin_only_routes_are_ledger_events() {
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(app.ledger_count_outcome("user_created", "allowed"), 7);
 }
+
+#[actix_rt::test]
+async fn allowed_admin_views_are_ledger_events_with_their_basis() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let admin = app.token("admin").await;
+    let actor = app.user_id("admin");
+    let nurse = app.user_id("nurse_kim");
+    let p1 = app.patient_id("patient1");
+    let views = [
+        ("/api/v1/users".to_owned(), "user_viewed"),
+        (format!("/api/v1/users/{nurse}"), "user_viewed"),
+        (
+            "/api/v1/admin/access-overview".to_owned(),
+            "oversight_viewed",
+        ),
+        (
+            "/api/v1/admin/stats/demographics".to_owned(),
+            "oversight_viewed",
+        ),
+        (
+            format!("/api/v1/patients/{p1}/guardians"),
+            "guardians_viewed",
+        ),
+    ];
+    for (path, action) in views {
+        let before = entries_by(&app, actor);
+        let resp = app
+            .send(reqwest::Method::GET, &path, Some(&admin), None)
+            .await;
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        let after = entries_by(&app, actor);
+        assert_eq!(
+            after[before.len()..],
+            [(action.to_owned(), "allowed".to_owned())],
+            "{path}"
+        );
+    }
+    // The basis is the admin's role.
+    use api::db::schema::ledger_entries::dsl;
+    use diesel::prelude::*;
+    let bases: Vec<Option<String>> = dsl::ledger_entries
+        .filter(dsl::actor_id.eq(actor))
+        .filter(dsl::outcome.eq("allowed"))
+        .filter(dsl::action.eq_any(["user_viewed", "oversight_viewed", "guardians_viewed"]))
+        .select(dsl::basis_kind)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(bases.len(), 5);
+    assert!(
+        bases.iter().all(|b| b.as_deref() == Some("role")),
+        "{bases:?}"
+    );
+}
