@@ -178,9 +178,14 @@ pub struct RegisterRequest {
     pub username: String,
     #[cfg_attr(feature = "openapi", schema(min_length = 12, max_length = 128))]
     pub password: String,
+    /// 1–100 characters after trimming surrounding whitespace, no control
+    /// characters.
     #[cfg_attr(
         feature = "openapi",
-        schema(min_length = 1, max_length = 100, pattern = r"\S")
+        schema(
+            min_length = 1,
+            pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000](?:[^\x00-\x1F\x7F-\x9F]{0,98}[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
     )]
     pub display_name: String,
     /// Optional; stored on the patient profile created with the account.

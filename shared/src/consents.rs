@@ -34,8 +34,9 @@ impl AccessLevel {
 }
 
 /// What a grant covers: the whole chart, some record kinds, or named records.
+/// Its schema is written by hand (below) to say what the derive cannot:
+/// no other fields, at least one kind, 1–100 records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ConsentScope {
     Chart,
@@ -61,6 +62,68 @@ impl ConsentScope {
             ) => record_ids.iter().all(|r| allowed.contains(r)),
             _ => false,
         }
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for ConsentScope {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{
+            AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, Type,
+        };
+        use utoipa::openapi::Ref;
+        use utoipa::ToSchema;
+        let variant = |tag: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property(
+                    "type",
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .enum_values(Some([tag])),
+                )
+                .required("type")
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        };
+        let list = |item: std::borrow::Cow<'static, str>, max: Option<usize>| {
+            ArrayBuilder::new()
+                .items(Ref::from_schema_name(item))
+                .min_items(Some(1))
+                .max_items(max)
+        };
+        OneOfBuilder::new()
+            .description(Some(
+                "What a grant covers: the whole chart, some record kinds (at least \
+                 one), or 1–100 named records of this chart. No other fields.",
+            ))
+            .item(variant("chart"))
+            .item(
+                variant("kinds")
+                    .property("kinds", list(RecordKind::name(), None))
+                    .required("kinds"),
+            )
+            .item(
+                variant("records")
+                    .property("record_ids", list(RecordId::name(), Some(100)))
+                    .required("record_ids"),
+            )
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for ConsentScope {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        schemas.push((RecordKind::name().into(), RecordKind::schema()));
+        RecordKind::schemas(schemas);
+        schemas.push((RecordId::name().into(), RecordId::schema()));
+        RecordId::schemas(schemas);
     }
 }
 
@@ -140,11 +203,20 @@ impl RequestStatus {
 #[serde(deny_unknown_fields)]
 pub struct NewAccessRequest {
     pub patient_id: PatientId,
-    /// Why access is needed (3–500 characters).
+    /// Why access is needed: 3–500 characters after trimming surrounding
+    /// whitespace, no control characters but newlines and tabs.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 3,
+            pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]{1,498}[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
     pub purpose: String,
     pub access: AccessLevel,
     pub scope: ConsentScope,
     /// How long the grant should last, 1–8760 hours.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 8760))]
     pub duration_hours: i32,
 }
 
@@ -157,7 +229,9 @@ pub struct ApproveAccessRequest {
     pub access: Option<AccessLevel>,
     #[serde(default)]
     pub scope: Option<ConsentScope>,
+    /// 1–8760 hours (default: as requested).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 8760))]
     pub duration_hours: Option<i32>,
 }
 
@@ -166,6 +240,14 @@ pub struct ApproveAccessRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DenyAccessRequest {
+    /// 1–500 characters after trimming surrounding whitespace, no control characters but newlines and tabs.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000](?:[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]{0,498}[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
     #[serde(default)]
     pub note: Option<String>,
 }

@@ -235,6 +235,14 @@ pub fn parse_title(raw: &str) -> Result<String, InputError> {
 #[serde(deny_unknown_fields)]
 pub struct NewRecordRequest {
     pub kind: RecordKind,
+    /// 1–200 characters after trimming surrounding whitespace, no control characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000](?:[^\x00-\x1F\x7F-\x9F]{0,198}[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
     pub title: String,
     /// The structured body for `kind` (see the `*Body` schemas).
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
@@ -246,12 +254,28 @@ pub struct NewRecordRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AmendRecordRequest {
-    /// New title; the previous one is kept when absent.
+    /// New title (1–200 characters after trimming surrounding whitespace, no
+    /// control characters); the previous one is kept when absent.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000](?:[^\x00-\x1F\x7F-\x9F]{0,198}[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
     #[serde(default)]
     pub title: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub body: serde_json::Value,
-    /// Why the record changed (3–500 characters).
+    /// Why the record changed: 3–500 characters after trimming surrounding
+    /// whitespace, no control characters but newlines and tabs.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 3,
+            pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]{1,498}[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
     pub reason: String,
 }
 

@@ -30,9 +30,14 @@ pub struct CreateUserRequest {
     #[cfg_attr(feature = "openapi", schema(min_length = 12, max_length = 128))]
     pub password: String,
     pub role: Role,
+    /// 1–100 characters after trimming surrounding whitespace, no control
+    /// characters.
     #[cfg_attr(
         feature = "openapi",
-        schema(min_length = 1, max_length = 100, pattern = r"\S")
+        schema(
+            min_length = 1,
+            pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000](?:[^\x00-\x1F\x7F-\x9F]{0,98}[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
     )]
     pub display_name: String,
 }
@@ -52,11 +57,21 @@ impl std::fmt::Debug for CreateUserRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
+    /// 1–100 characters after trimming surrounding whitespace, no control
+    /// characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000](?:[^\x00-\x1F\x7F-\x9F]{0,98}[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
     pub display_name: Option<String>,
     pub disabled: Option<bool>,
     /// `true` clears a sign-in lockout.
     pub unlock: Option<bool>,
     /// Sets a new password (and signs the user out everywhere).
+    #[cfg_attr(feature = "openapi", schema(min_length = 12, max_length = 128))]
     pub password: Option<String>,
 }
 

@@ -21,8 +21,8 @@ pub struct PageParams {
     /// Items per page, 1–100 (default 50).
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
-    /// Items to skip (default 0).
-    #[param(minimum = 0)]
+    /// Items to skip, 0–2147483647 (default 0).
+    #[param(minimum = 0, maximum = 2147483647)]
     pub offset: Option<i64>,
 }
 

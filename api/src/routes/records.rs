@@ -36,6 +36,12 @@ pub struct RecordQuery {
     /// Only records of this kind.
     pub kind: Option<RecordKind>,
     /// Text in the title.
+    ///
+    /// At most 100 characters after trimming surrounding whitespace, no
+    /// control characters; blank is no filter.
+    #[param(
+        pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?:[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000](?:[^\x00-\x1F\x7F-\x9F]{0,98}[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?)?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub q: Option<String>,
     /// Only records created by this account.
     pub author_id: Option<UserId>,
