@@ -8,6 +8,7 @@ mod stack;
 mod admin;
 mod clinician;
 mod consent;
+mod consistency;
 mod docs;
 mod fhir;
 mod security;
