@@ -62,8 +62,9 @@ if $need_browser; then
   fi
 fi
 
-if $need_python && [ ! -x "$TOOLS/fhir-venv/bin/python" ]; then
+# Checked by importing it: a venv whose install was interrupted has a python but no package.
+if $need_python && ! "$TOOLS/fhir-venv/bin/python" -c 'import fhir.resources' 2>/dev/null; then
   log "installing the FHIR validator (fhir.resources) into .data/tools/fhir-venv"
-  python3 -m venv "$TOOLS/fhir-venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$TOOLS/fhir-venv"; }
+  python3 -m venv --clear "$TOOLS/fhir-venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv --clear "$TOOLS/fhir-venv"; }
   "$TOOLS/fhir-venv/bin/pip" install --quiet --disable-pip-version-check "fhir.resources==8.3.0"
 fi
