@@ -120,6 +120,7 @@ fn search_text_patterns_match_the_server() {
         ("/api/v1/patients", &searched),
         ("/api/v1/clinicians", &searched),
         ("/api/v1/patients/{id}/records", &searched),
+        ("/api/v1/users", &searched),
         ("/api/v1/patients/directory", &directory),
     ];
     for (path, rule) in paths {

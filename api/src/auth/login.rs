@@ -53,7 +53,14 @@ pub fn sign_in(
 ) -> Result<SignedIn, ApiError> {
     let normalised = creds.username.trim().to_ascii_lowercase();
     let invalid = || ApiError::Unauthorized(INVALID_CREDENTIALS).after_commit();
-    let Some(user) = users::find_by_username_for_update(conn, &normalised)? else {
+    // No account name holds NUL (PostgreSQL text cannot), so such a name is
+    // an unknown user — answered like any other, not as a database error.
+    let found = if normalised.contains('\0') {
+        None
+    } else {
+        users::find_by_username_for_update(conn, &normalised)?
+    };
+    let Some(user) = found else {
         password::verify(dummy_hash, &creds.password)?;
         ledger::record(conn, &NewEvent::new(Action::LoginFailed, ctx).denied())?;
         return Err(invalid());

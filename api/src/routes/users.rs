@@ -15,6 +15,7 @@ use crate::error::ApiError;
 use crate::ledger::NewEvent;
 use crate::routes::context::RequestContext;
 use crate::routes::paging::PageParams;
+use crate::routes::patients::search_text;
 use crate::state::AppState;
 use crate::users::{self, AccountChange, ListFilter, NewAccount};
 
@@ -24,9 +25,10 @@ pub struct UserListQuery {
     /// Only accounts with this role.
     pub role: Option<Role>,
     /// Text found in the username or display name: at most 100 characters
-    /// after trimming surrounding whitespace; blank is no filter.
+    /// after trimming surrounding whitespace, no control characters; blank
+    /// is no filter (the same rule as every other search).
     #[param(
-        pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?:[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000](?:[\s\S]{0,98}[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?)?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?:[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000](?:[^\x00-\x1F\x7F-\x9F]{0,98}[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?)?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
     )]
     pub q: Option<String>,
 }
@@ -48,16 +50,7 @@ pub async fn list_users(
 ) -> Result<web::Json<Page<UserSummary>>, ApiError> {
     let (limit, offset) = page.resolve()?;
     let query = query.into_inner();
-    let text = query
-        .q
-        .map(|q| q.trim().to_owned())
-        .filter(|q| !q.is_empty());
-    if text.as_ref().is_some_and(|t| t.chars().count() > 100) {
-        return Err(ApiError::validation(
-            "q",
-            "search text must be at most 100 characters",
-        ));
-    }
+    let text = search_text(query.q)?;
     let filter = ListFilter {
         role: query.role,
         query: text,

@@ -48,7 +48,11 @@ async fn unknown_user_and_wrong_password_answer_alike() {
     let wrong_body = wrong.text().await.unwrap();
     let unknown_body = unknown.text().await.unwrap();
     assert_eq!(wrong_body, unknown_body);
-    assert_eq!(app.ledger_count("login_failed"), 2);
+    // A name no account can hold (NUL) is an unknown user too, not a 400.
+    let impossible = app.login_response("adm\u{0}in", "not-the-password").await;
+    assert_eq!(impossible.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(impossible.text().await.unwrap(), unknown_body);
+    assert_eq!(app.ledger_count("login_failed"), 3);
 }
 
 #[actix_rt::test]
