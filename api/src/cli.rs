@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 
 use crate::config::Settings;
 use crate::startup::Application;
-use crate::{db, openapi, seed, telemetry};
+use crate::{db, seed, telemetry};
 
 const USAGE: &str = "usage: careledger <command>
 
@@ -80,7 +80,7 @@ fn run_other(words: &[&str]) -> anyhow::Result<()> {
             crate::crypto::rotate::run_cli(&settings)
         }
         ["openapi"] => {
-            print!("{}", openapi::spec_json()?);
+            print!("{}", crate::startup::spec_json()?);
             Ok(())
         }
         ["help"] | ["--help"] | ["-h"] => {

@@ -88,8 +88,8 @@ impl ApiError {
     }
 }
 
-impl From<shared::auth::InputError> for ApiError {
-    fn from(e: shared::auth::InputError) -> Self {
+impl From<shared::InputError> for ApiError {
+    fn from(e: shared::InputError) -> Self {
         ApiError::Validation {
             field: e.field,
             message: e.message,

@@ -14,6 +14,8 @@ pub mod keys;
 pub mod ledger;
 pub mod openapi;
 pub mod rate_limit;
+pub mod request;
+pub mod route_table;
 pub mod routes;
 pub mod secret;
 pub mod seed;

@@ -1,13 +1,12 @@
-//! The OpenAPI document. Paths and schemas are collected from the handlers
-//! as `routes::configure` registers them; this module adds the document's
-//! info, tags and the bearer security scheme.
+//! The OpenAPI document's frame: info, tags, the bearer security scheme and
+//! the answers every operation shares. Paths and schemas are collected from
+//! the handlers as the routes are registered; `startup::spec` assembles the
+//! complete document, so this module never imports `routes`.
 
-use actix_web::App;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
-use utoipa_actix_web::AppExt;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -57,16 +56,6 @@ impl Modify for BearerScheme {
             ),
         );
     }
-}
-
-/// The complete document: the base above plus every registered route.
-pub fn spec() -> OpenApiDoc {
-    let (_, spec) = App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .configure(crate::routes::configure)
-        .split_for_parts();
-    with_common_responses(spec)
 }
 
 /// Adds the answers any operation can give, so each handler documents only
@@ -120,11 +109,4 @@ fn error_response(description: &str) -> utoipa::openapi::Response {
                 .build(),
         )
         .build()
-}
-
-/// The document as committed in `openapi/openapi.json`.
-pub fn spec_json() -> anyhow::Result<String> {
-    let mut text = spec().to_pretty_json()?;
-    text.push('\n');
-    Ok(text)
 }

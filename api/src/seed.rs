@@ -11,7 +11,7 @@ use crate::crypto::Sealer;
 use crate::db::{run_in_transaction, schema::users as user_rows};
 use crate::error::ApiError;
 use crate::ledger::NewEvent;
-use crate::routes::context::RequestContext;
+use crate::request::RequestContext;
 use crate::users::{self as accounts, NewAccount};
 
 pub const DEMO_PASSWORD: &str = "CareLedger-demo-1";

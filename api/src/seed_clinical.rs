@@ -22,7 +22,7 @@ use crate::crypto::Sealer;
 use crate::db::schema::users;
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
-use crate::routes::context::RequestContext;
+use crate::request::RequestContext;
 
 fn user(conn: &mut PgConnection, username: &str) -> Result<Actor, ApiError> {
     let (id, role): (Uuid, String) = users::table

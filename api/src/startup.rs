@@ -23,7 +23,8 @@ use crate::ledger::sequencer::{self, SequencerConfig, SequencerHandle};
 use crate::ledger::signer::CheckpointSigner;
 use crate::openapi::ApiDoc;
 use crate::rate_limit::RateLimiter;
-use crate::routes::{self, fallback, route_table::RouteTable};
+use crate::route_table::RouteTable;
+use crate::routes::{self, fallback};
 use crate::state::AppState;
 
 /// Only the app's own scripts and wasm run; inline styles are allowed for
@@ -61,7 +62,7 @@ impl Application {
         .await
         .context("start-up task")??;
         let jwt = JwtKeys::new(keys.jwt_secret.expose(), settings.access_token_ttl_secs);
-        let routes = RouteTable::from_spec(&crate::openapi::spec());
+        let routes = RouteTable::from_spec(&spec());
         let ledger_signer = Arc::new(CheckpointSigner::new(&keys, &settings.ledger.origin)?);
         let sequencer = if settings.ledger.sequencer_enabled {
             let l = &settings.ledger;
@@ -171,4 +172,22 @@ pub fn build_app(
             Ok(res)
         }
     })
+}
+
+/// The complete OpenAPI document: `openapi::ApiDoc` plus every registered
+/// route and the common responses.
+pub fn spec() -> utoipa::openapi::OpenApi {
+    let (_, spec) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes::configure)
+        .split_for_parts();
+    crate::openapi::with_common_responses(spec)
+}
+
+/// The document as committed in `openapi/openapi.json`.
+pub fn spec_json() -> anyhow::Result<String> {
+    let mut text = spec().to_pretty_json()?;
+    text.push('\n');
+    Ok(text)
 }

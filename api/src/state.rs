@@ -8,7 +8,7 @@ use crate::db::Database;
 use crate::keys::Keys;
 use crate::ledger::signer::CheckpointSigner;
 use crate::rate_limit::RateLimiter;
-use crate::routes::route_table::RouteTable;
+use crate::route_table::RouteTable;
 
 pub struct AppState {
     pub db: Database,

@@ -6,7 +6,7 @@
 fn committed_spec_matches_the_code() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/openapi.json");
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    let generated = api::openapi::spec_json().unwrap();
+    let generated = api::startup::spec_json().unwrap();
     assert!(
         committed == generated,
         "openapi/openapi.json is out of date; regenerate it with \
@@ -16,7 +16,7 @@ fn committed_spec_matches_the_code() {
 
 #[test]
 fn every_operation_is_documented() {
-    let spec = api::openapi::spec();
+    let spec = api::startup::spec();
     for (path, item) in &spec.paths.paths {
         let ops = [&item.get, &item.post, &item.put, &item.patch, &item.delete];
         for op in ops.into_iter().flatten() {
@@ -35,7 +35,7 @@ fn every_operation_is_documented() {
 #[test]
 fn every_reference_resolves() {
     let spec: serde_json::Value =
-        serde_json::from_str(&api::openapi::spec_json().unwrap()).unwrap();
+        serde_json::from_str(&api::startup::spec_json().unwrap()).unwrap();
     let mut refs = Vec::new();
     collect_refs(&spec, &mut refs);
     assert!(!refs.is_empty(), "the document has no references at all");

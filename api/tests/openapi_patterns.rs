@@ -84,7 +84,7 @@ fn samples() -> Vec<String> {
 }
 
 fn spec() -> serde_json::Value {
-    serde_json::from_str(&api::openapi::spec_json().unwrap()).unwrap()
+    serde_json::from_str(&api::startup::spec_json().unwrap()).unwrap()
 }
 
 fn check(what: &str, pattern: &str, rule: &Rule) {

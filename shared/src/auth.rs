@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::InputError;
 use crate::{Role, UserId};
 
 /// A normalised username: trimmed, lower-case, 3–32 of `a-z 0-9 . _ -`,
@@ -104,23 +105,6 @@ impl DisplayName {
 
     pub fn into_inner(self) -> String {
         self.0
-    }
-}
-
-/// A rejected input field, with a message fit to show next to it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct InputError {
-    pub field: &'static str,
-    pub message: String,
-}
-
-impl InputError {
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field,
-            message: message.into(),
-        }
     }
 }
 

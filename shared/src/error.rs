@@ -1,5 +1,7 @@
 //! The one JSON error envelope every failed API call answers with:
-//! `{ "error": { "code": "...", "message": "...", "request_id": "..." } }`.
+//! `{ "error": { "code": "...", "message": "...", "request_id": "..." } }`,
+//! and [`InputError`], the error every input parser in this crate returns
+//! (the api maps it to a 422 with `field`).
 
 use serde::{Deserialize, Serialize};
 
@@ -45,4 +47,21 @@ pub struct ErrorBody {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorEnvelope {
     pub error: ErrorBody,
+}
+
+/// A rejected input field, with a message fit to show next to it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct InputError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl InputError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
 }

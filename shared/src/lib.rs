@@ -12,11 +12,12 @@ pub mod health;
 pub mod ids;
 pub mod ledger;
 pub mod mfa;
+pub mod paging;
 pub mod patients;
 pub mod records;
 pub mod role;
 pub mod users;
 
-pub use error::{ErrorBody, ErrorCode, ErrorEnvelope};
+pub use error::{ErrorBody, ErrorCode, ErrorEnvelope, InputError};
 pub use ids::{ConsentId, PatientId, RecordId, UserId};
 pub use role::Role;

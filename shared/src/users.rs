@@ -1,4 +1,4 @@
-//! Account administration bodies, and the paging envelope every list uses.
+//! Account administration bodies.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -84,14 +84,4 @@ impl std::fmt::Debug for UpdateUserRequest {
             .field("password", &self.password.as_ref().map(|_| "[redacted]"))
             .finish()
     }
-}
-
-/// One page of a list, in a stable order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub total: i64,
-    pub limit: i64,
-    pub offset: i64,
 }

@@ -15,6 +15,7 @@
 pub mod event;
 pub mod facts;
 pub mod policy;
+mod readable;
 pub mod scope;
 
 use diesel::pg::PgConnection;
@@ -29,6 +30,7 @@ use crate::ledger::{self, NewEvent};
 
 pub use event::EventExt;
 pub use facts::Facts;
+pub use readable::Readable;
 
 /// Who is asking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,9 +21,9 @@ use shared::consents::{AccessLevel, ConsentScope};
 use shared::records::RecordKind;
 use shared::Role;
 
+use super::Readable;
 use crate::access::facts::{Facts, Grant};
 use crate::access::{Action, Actor, Basis, Decision, RecordRef, Target};
-use crate::clinical::records::Readable;
 
 const NURSE_KINDS: [RecordKind; 2] = [RecordKind::TreatmentUpdate, RecordKind::Vitals];
 const PATIENT_KINDS: [RecordKind; 2] = [RecordKind::Document, RecordKind::Allergy];

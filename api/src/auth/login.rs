@@ -16,7 +16,7 @@ use crate::crypto::seal::Sealer;
 use crate::db::schema::users as user_rows;
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
-use crate::routes::context::RequestContext;
+use crate::request::RequestContext;
 use crate::users::{self, UserRow};
 
 pub const MAX_FAILED_ATTEMPTS: i32 = 5;

@@ -19,7 +19,7 @@ use crate::access::Basis;
 use crate::db::schema::consents;
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
-use crate::routes::context::RequestContext;
+use crate::request::RequestContext;
 use crate::state::AppState;
 
 /// At most this many expiries are recorded per transaction.

@@ -10,7 +10,7 @@ use shared::records::{RecordKind, RecordView};
 use shared::{PatientId, RecordId, Role, UserId};
 use uuid::Uuid;
 
-use crate::access::{Actor, RecordRef};
+use crate::access::{Actor, Readable, RecordRef};
 use crate::clinical::{stored, user_names};
 use crate::crypto::{Aad, OpenError, Sealer};
 use crate::db::schema::{record_versions, records};
@@ -248,14 +248,6 @@ pub fn amend(
         .returning(RecordRow::as_returning())
         .get_result(conn)?;
     Ok((updated, v))
-}
-
-/// Which records of a chart a reader may see (from the policy).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Readable {
-    pub all: bool,
-    pub kinds: Vec<RecordKind>,
-    pub ids: Vec<Uuid>,
 }
 
 /// The SPA's filters for a chart's record list.

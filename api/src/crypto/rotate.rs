@@ -19,7 +19,7 @@ use crate::db::schema::{patients, record_versions, records, user_totp};
 use crate::error::ApiError;
 use crate::keys::{parse_seal_ring, random_bytes};
 use crate::ledger::{self, NewEvent};
-use crate::routes::context::RequestContext;
+use crate::request::RequestContext;
 
 /// Appends a fresh random key (id = highest + 1) to the ring file, replacing
 /// the file atomically with mode 0600. Returns the new key's id.

@@ -21,7 +21,7 @@ use crate::clinical::{consents, patients, records};
 use crate::crypto::Sealer;
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
-use crate::routes::context::RequestContext;
+use crate::request::RequestContext;
 use resources::LedgerProof;
 
 /// Most records (and versions per record) one export carries.

@@ -30,7 +30,7 @@ use uuid::Uuid;
 
 use crate::db::schema::ledger_entries;
 use crate::error::ApiError;
-use crate::routes::context::RequestContext;
+use crate::request::RequestContext;
 
 /// An event as an action describes it; sequence number, time and hash links
 /// are added by the ledger.

@@ -11,8 +11,8 @@ use shared::consents::{
     DenyAccessRequest, NewAccessRequest, RequestStatus,
 };
 use shared::ledger::Action as Ledger;
+use shared::paging::Page;
 use shared::patients::parse_text;
-use shared::users::Page;
 use shared::{ErrorEnvelope, PatientId, UserId};
 use utoipa::IntoParams;
 
@@ -21,7 +21,7 @@ use crate::auth::AuthUser;
 use crate::clinical::{consents, records, requests};
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
-use crate::routes::context::RequestContext;
+use crate::request::RequestContext;
 use crate::routes::paging::{self, PageParams};
 use crate::state::AppState;
 

@@ -6,8 +6,8 @@ use base64::Engine;
 use serde::Deserialize;
 use shared::admin::{AccessOverviewEntry, BasisKind, Demographics};
 use shared::ledger::Action as Ledger;
+use shared::paging::Page;
 use shared::records::{SealedRecordView, SealedVersionView};
-use shared::users::Page;
 use shared::{ErrorEnvelope, PatientId, RecordId};
 use utoipa::IntoParams;
 
@@ -16,7 +16,7 @@ use crate::auth::AuthUser;
 use crate::clinical::{overview, patients, records};
 use crate::error::ApiError;
 use crate::ledger::NewEvent;
-use crate::routes::context::RequestContext;
+use crate::request::RequestContext;
 use crate::routes::paging::PageParams;
 use crate::state::AppState;
 

@@ -15,7 +15,7 @@ use crate::clinical::patients;
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
 use crate::rate_limit::Scope;
-use crate::routes::context::RequestContext;
+use crate::request::RequestContext;
 use crate::state::AppState;
 use crate::users::{self, NewAccount};
 

@@ -4,8 +4,8 @@
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use shared::ledger::Action as Ledger;
+use shared::paging::Page;
 use shared::patients::{parse_text, ClinicianProfile, ClinicianSummary, CreateClinicianRequest};
-use shared::users::Page;
 use shared::{ErrorEnvelope, Role};
 use utoipa::IntoParams;
 
@@ -14,7 +14,7 @@ use crate::auth::AuthUser;
 use crate::clinical::clinicians;
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
-use crate::routes::context::RequestContext;
+use crate::request::RequestContext;
 use crate::routes::paging::PageParams;
 use crate::routes::patients::search_text;
 use crate::state::AppState;

@@ -7,7 +7,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use shared::consents::{Consent, ConsentStatus, GrantConsentRequest};
 use shared::ledger::Action as Ledger;
-use shared::users::Page;
+use shared::paging::Page;
 use shared::{ConsentId, ErrorEnvelope, PatientId, UserId};
 use utoipa::IntoParams;
 
@@ -16,7 +16,7 @@ use crate::auth::AuthUser;
 use crate::clinical::consents;
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
-use crate::routes::context::RequestContext;
+use crate::request::RequestContext;
 use crate::routes::paging::{self, PageParams};
 use crate::state::AppState;
 

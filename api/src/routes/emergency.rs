@@ -8,8 +8,8 @@ use shared::emergency::{
     EmergencyAccess, OpenEmergencyRequest, ReviewEmergencyRequest, MAX_MINUTES, MIN_REASON_CHARS,
 };
 use shared::ledger::Action as Ledger;
+use shared::paging::Page;
 use shared::patients::parse_text;
-use shared::users::Page;
 use shared::{ErrorEnvelope, PatientId, UserId};
 use utoipa::IntoParams;
 
@@ -18,7 +18,7 @@ use crate::auth::AuthUser;
 use crate::clinical::emergency::{self, StatusFilter};
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
-use crate::routes::context::RequestContext;
+use crate::request::RequestContext;
 use crate::routes::paging::{self, PageParams};
 use crate::state::AppState;
 

@@ -8,7 +8,7 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::fhir;
 use crate::rate_limit::Scope;
-use crate::routes::context::RequestContext;
+use crate::request::RequestContext;
 use crate::state::AppState;
 
 /// A chart as a FHIR R4 `Bundle` (type `collection`).

@@ -12,7 +12,7 @@ use shared::ledger::api::{
     SignedCheckpointView, VerifyReport,
 };
 use shared::ledger::Action;
-use shared::users::Page;
+use shared::paging::Page;
 use shared::ErrorEnvelope;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -23,7 +23,7 @@ use crate::error::ApiError;
 use crate::ledger::log::{self, LogFilter, LogScope};
 use crate::ledger::{self, proofs, signer, store, verify, NewEvent};
 use crate::rate_limit::Scope;
-use crate::routes::context::RequestContext;
+use crate::request::RequestContext;
 use crate::routes::paging::PageParams;
 use crate::state::AppState;
 

@@ -10,7 +10,7 @@ use shared::{ErrorEnvelope, Role};
 use crate::auth::{mfa, password, totp, AuthUserPendingMfa};
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
-use crate::routes::context::RequestContext;
+use crate::request::RequestContext;
 use crate::state::AppState;
 use crate::users;
 

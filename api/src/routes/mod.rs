@@ -8,7 +8,6 @@ pub mod admin;
 pub mod auth;
 pub mod clinicians;
 pub mod consents;
-pub mod context;
 pub mod emergency;
 pub mod fallback;
 pub mod fhir;
@@ -18,7 +17,6 @@ pub mod mfa;
 pub mod paging;
 pub mod patients;
 pub mod records;
-pub mod route_table;
 pub mod users;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};

@@ -4,7 +4,7 @@
 use actix_web::web;
 use diesel::PgConnection;
 use serde::Deserialize;
-use shared::users::Page;
+use shared::paging::Page;
 use utoipa::IntoParams;
 
 use crate::access::scope::{self, ListScope};

@@ -4,11 +4,11 @@
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use shared::ledger::Action as Ledger;
+use shared::paging::Page;
 use shared::patients::{
     parse_text, CreatePatientRequest, DirectoryEntry, Guardianship, LinkGuardianRequest,
     PatientProfile,
 };
-use shared::users::Page;
 use shared::{ErrorEnvelope, PatientId, Role, UserId};
 use utoipa::IntoParams;
 
@@ -17,7 +17,7 @@ use crate::auth::AuthUser;
 use crate::clinical::{guardians, patients};
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
-use crate::routes::context::RequestContext;
+use crate::request::RequestContext;
 use crate::routes::paging::PageParams;
 use crate::state::AppState;
 use crate::users::{self, NewAccount};

@@ -11,10 +11,10 @@ use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use shared::ledger::Action as Ledger;
+use shared::paging::Page;
 use shared::records::{
     parse_body, parse_title, AmendRecordRequest, NewRecordRequest, RecordKind, RecordView,
 };
-use shared::users::Page;
 use shared::{ErrorEnvelope, PatientId, RecordId, UserId};
 use utoipa::IntoParams;
 
@@ -25,7 +25,7 @@ use crate::clinical::records::{self, RecordRow, VersionRow};
 use crate::crypto::Sealer;
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
-use crate::routes::context::RequestContext;
+use crate::request::RequestContext;
 use crate::routes::paging::PageParams;
 use crate::routes::patients::search_text;
 use crate::state::AppState;

@@ -5,7 +5,8 @@ use diesel::PgConnection;
 use serde::Deserialize;
 use shared::auth::{DisplayName, NewPassword};
 use shared::ledger::Action as Ledger;
-use shared::users::{CreateUserRequest, Page, UpdateUserRequest, UserSummary};
+use shared::paging::Page;
+use shared::users::{CreateUserRequest, UpdateUserRequest, UserSummary};
 use shared::{ErrorEnvelope, Role, UserId};
 use utoipa::IntoParams;
 
@@ -13,7 +14,7 @@ use crate::access::{self, Action, Actor, Target};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::ledger::NewEvent;
-use crate::routes::context::RequestContext;
+use crate::request::RequestContext;
 use crate::routes::paging::PageParams;
 use crate::routes::patients::search_text;
 use crate::state::AppState;

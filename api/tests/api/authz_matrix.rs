@@ -699,7 +699,7 @@ async fn chart_event_by(app: &TestApp, chart: Uuid, actor: Uuid) -> i64 {
 }
 
 fn spec_operations() -> BTreeSet<(String, String)> {
-    let spec = api::openapi::spec();
+    let spec = api::startup::spec();
     let mut ops = BTreeSet::new();
     for (path, item) in &spec.paths.paths {
         for (m, present) in [

@@ -12,7 +12,7 @@ use shared::ledger::api::{
     SignedCheckpointView, VerifyReport,
 };
 use shared::ledger::VerifierKey;
-use shared::users::Page;
+use shared::paging::Page;
 
 use crate::helpers::TestApp;
 use crate::ledger_helpers::*;

@@ -10,7 +10,7 @@ use api::keys::Keys;
 use api::ledger::sequencer::{self, SequencerConfig, Tip};
 use api::ledger::signer::CheckpointSigner;
 use api::ledger::{self, verify, NewEvent};
-use api::routes::context::RequestContext;
+use api::request::RequestContext;
 use api::secret::Secret;
 use diesel::prelude::*;
 use shared::ledger::api::VerifyReport;

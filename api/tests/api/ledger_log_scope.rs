@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::Value;
 use shared::ledger::api::LedgerEventItem;
 use shared::ledger::Action;
-use shared::users::Page;
+use shared::paging::Page;
 use uuid::Uuid;
 
 use crate::helpers::TestApp;

@@ -11,7 +11,7 @@ use crate::helpers::TestApp;
 #[actix_rt::test]
 async fn every_spec_operation_is_routed() {
     let app = TestApp::spawn().await;
-    let spec = api::openapi::spec();
+    let spec = api::startup::spec();
     let mut checked = 0;
     for (path, item) in &spec.paths.paths {
         let concrete: String = path

@@ -195,7 +195,7 @@ async fn every_bad_token_gets_the_same_401_on_every_protected_operation() {
     app.seed_demo();
     let tokens = bad_tokens(&app).await;
     assert!(tokens.len() >= 16);
-    let spec = api::openapi::spec();
+    let spec = api::startup::spec();
     let mut expected_body: Option<Value> = None;
     let mut checked = 0;
     for (path, item) in &spec.paths.paths {

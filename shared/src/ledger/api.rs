@@ -9,7 +9,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{Checkpoint, SignedCheckpoint};
-use super::event::{Hash, SequencedEvent};
+use super::event::SequencedEvent;
+use super::hash::Hash;
 use super::note::{CheckpointError, VerifierKey};
 use super::proof::{verify_consistency, verify_inclusion, ProofError};
 use super::serde_hex;

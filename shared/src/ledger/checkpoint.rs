@@ -23,7 +23,7 @@ use base64::{engine::general_purpose::STANDARD, Engine};
 use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::event::Hash;
+use super::hash::Hash;
 use super::note::{CheckpointError, SignedNote, VerifierKey};
 use super::serde_hex;
 

@@ -8,8 +8,7 @@
 //! resumes from stored nodes with [`CompactRange::from_nodes`]. It never
 //! stores incomplete nodes and never touches storage itself.
 
-use super::event::Hash;
-use super::merkle::{node_hash, NodeId, EMPTY_ROOT};
+use super::hash::{node_hash, Hash, NodeId, EMPTY_ROOT};
 use super::proof::ProofError;
 
 /// Incremental RFC 6962 tree over leaves `[0, size)`.

@@ -63,14 +63,13 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::hash::hash_leaf;
 use super::{serde_hex, Action, Outcome};
 use crate::Role;
 
-/// A SHA-256 output: leaf hashes, node hashes, roots, content digests.
-pub type Hash = [u8; 32];
+use super::hash::Hash;
 
 /// The version byte that starts every canonical encoding produced here.
 pub const ENCODING_VERSION: u8 = 1;
@@ -222,17 +221,14 @@ pub fn encode_into(event: &SequencedEvent, out: &mut Vec<u8>) {
 
 /// `SHA-256(0x00 ‖ canonical_bytes(event))`.
 pub fn leaf_hash(event: &SequencedEvent) -> Hash {
-    super::merkle::hash_leaf(&canonical_bytes(event))
+    hash_leaf(&canonical_bytes(event))
 }
 
 /// Leaf hash using (and clearing) a caller-owned scratch buffer.
 pub(crate) fn leaf_hash_with(event: &SequencedEvent, buf: &mut Vec<u8>) -> Hash {
     buf.clear();
     encode_into(event, buf);
-    let mut h = Sha256::new();
-    h.update([0u8]);
-    h.update(buf.as_slice());
-    h.finalize().into()
+    hash_leaf(buf)
 }
 
 fn put_opt<T>(out: &mut Vec<u8>, v: Option<T>, put: impl FnOnce(&mut Vec<u8>, T)) {

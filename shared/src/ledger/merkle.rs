@@ -17,50 +17,10 @@
 //! parts of a folded element smallest (right-most) first. Nothing here
 //! touches storage, and nothing here verifies a proof (see `proof`).
 
-use sha2::{Digest, Sha256};
-
-use super::event::Hash;
+use super::compact::CompactRange;
 use super::proof::ProofError;
 
-pub use super::compact::{compact_range_nodes, CompactRange};
-
-/// The root of the empty tree: SHA-256 of the empty string.
-pub const EMPTY_ROOT: Hash = [
-    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
-    0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
-];
-
-/// A stored perfect subtree: leaves `[index·2^level, (index+1)·2^level)`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-pub struct NodeId {
-    pub level: u8,
-    pub index: u64,
-}
-
-impl NodeId {
-    pub const fn new(level: u8, index: u64) -> Self {
-        Self { level, index }
-    }
-}
-
-/// RFC 6962 leaf hash: `SHA-256(0x00 ‖ data)`.
-pub fn hash_leaf(data: &[u8]) -> Hash {
-    let mut h = Sha256::new();
-    h.update([0u8]);
-    h.update(data);
-    h.finalize().into()
-}
-
-/// RFC 6962 interior node hash: `SHA-256(0x01 ‖ left ‖ right)`.
-pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
-    let mut h = Sha256::new();
-    h.update([1u8]);
-    h.update(left);
-    h.update(right);
-    h.finalize().into()
-}
+use super::hash::{node_hash, Hash, NodeId};
 
 /// MTH over the given leaf hashes (RFC 9162 §2.1.1); [`EMPTY_ROOT`] for none.
 pub fn root(leaves: &[Hash]) -> Hash {
@@ -220,6 +180,7 @@ pub fn build_consistency_proof(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::ledger::hash::{hash_leaf, EMPTY_ROOT};
     use crate::ledger::testdata::*;
     use std::collections::HashMap;
 

@@ -7,8 +7,10 @@
 //! Pure and database-free: nothing here does I/O, reads a clock, or signs
 //! (the server signs checkpoints with its own key; this crate only verifies).
 //!
+//! - [`hash`]: the base — hash type, RFC 6962 leaf/node hashing, the empty
+//!   root, subtree addresses; every module below builds on it.
 //! - [`event`]: event model and canonical encoding (a public format).
-//! - [`merkle`]: leaf/node hashing, roots, proof generation; [`compact`]:
+//! - [`merkle`]: roots and proof generation; [`compact`]:
 //!   the incremental tree builder.
 //! - [`proof`]: inclusion and consistency proof verification.
 //! - [`note`] and [`checkpoint`]: signed checkpoints.
@@ -20,6 +22,7 @@ pub mod api;
 pub mod checkpoint;
 pub mod compact;
 pub mod event;
+pub mod hash;
 pub mod merkle;
 pub mod note;
 pub mod proof;
@@ -33,12 +36,13 @@ pub use action::{Action, Outcome};
 pub use checkpoint::{Checkpoint, SignedCheckpoint};
 pub use compact::{compact_range_nodes, CompactRange};
 pub use event::{
-    canonical_bytes, encode_into, leaf_hash, truncate_to_micros, Basis, BasisKind, EventBody, Hash,
+    canonical_bytes, encode_into, leaf_hash, truncate_to_micros, Basis, BasisKind, EventBody,
     SequencedEvent, GENESIS_PREV_HASH,
 };
+pub use hash::{hash_leaf, node_hash, Hash, NodeId, EMPTY_ROOT};
 pub use merkle::{
-    build_consistency_proof, build_inclusion_proof, consistency_proof_nodes, hash_leaf,
-    inclusion_proof_nodes, node_hash, root, NodeId, EMPTY_ROOT,
+    build_consistency_proof, build_inclusion_proof, consistency_proof_nodes, inclusion_proof_nodes,
+    root,
 };
 pub use note::{format_signed, key_id, CheckpointError, SignedNote, VerifierKey};
 pub use proof::{root_from_inclusion_proof, verify_consistency, verify_inclusion, ProofError};

@@ -14,8 +14,7 @@
 //! proof paths have the same shape accept the same proof against the same
 //! root. Always take size and root together from one verified checkpoint.
 
-use super::event::Hash;
-use super::merkle::{node_hash, NodeId, EMPTY_ROOT};
+use super::hash::{node_hash, Hash, NodeId, EMPTY_ROOT};
 
 /// Why a proof could not be built or did not verify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -4,7 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::ledger::merkle::{build_consistency_proof, build_inclusion_proof, root, CompactRange};
+use crate::ledger::compact::CompactRange;
+use crate::ledger::merkle::{build_consistency_proof, build_inclusion_proof, root};
 use crate::ledger::testdata::*;
 use std::collections::HashMap;
 
@@ -129,7 +130,7 @@ fn single_entry_tree_needs_an_empty_proof_and_equal_leaf_and_root() {
 }
 
 fn hash_leaf_of(d: &[u8]) -> Hash {
-    crate::ledger::merkle::hash_leaf(d)
+    crate::ledger::hash::hash_leaf(d)
 }
 
 #[test]
@@ -238,7 +239,7 @@ fn consistency_edge_cases_follow_rfc_9162() {
 struct Tree {
     leaves: Vec<Hash>,
     roots: Vec<Hash>,
-    nodes: HashMap<crate::ledger::merkle::NodeId, Hash>,
+    nodes: HashMap<crate::ledger::hash::NodeId, Hash>,
 }
 
 fn tree(n: usize) -> Tree {

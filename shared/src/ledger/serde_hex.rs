@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Deserializer, Serializer};
 
-use super::event::Hash;
+use super::hash::Hash;
 
 fn decode<E: serde::de::Error>(s: &str) -> Result<Hash, E> {
     let mut out = [0u8; 32];

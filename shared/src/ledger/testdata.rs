@@ -9,8 +9,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use super::event::Hash;
-use super::merkle::{hash_leaf, node_hash, NodeId};
+use super::hash::{hash_leaf, node_hash, Hash, NodeId};
 use sha2::{Digest, Sha256};
 
 pub(crate) fn dh(s: &str) -> Hash {

@@ -27,8 +27,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::compact::CompactRange;
-use super::event::{leaf_hash_with, Hash, SequencedEvent, GENESIS_PREV_HASH};
-use super::merkle::NodeId;
+use super::event::{leaf_hash_with, SequencedEvent, GENESIS_PREV_HASH};
+use super::hash::{Hash, NodeId};
 
 /// Why verification stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

@@ -6,7 +6,8 @@
 use super::*;
 use crate::ledger::event::tests::{full_event, minimal_event, mutations};
 use crate::ledger::event::{leaf_hash, EventBody};
-use crate::ledger::merkle::{root, EMPTY_ROOT};
+use crate::ledger::hash::EMPTY_ROOT;
+use crate::ledger::merkle::root;
 use FailureReason::*;
 
 type Stored = Vec<(SequencedEvent, Hash)>;

@@ -1,7 +1,7 @@
 //! Admin oversight: who can access which chart, and demographics.
 
 use shared::admin::{AccessOverviewEntry, Demographics};
-use shared::users::Page;
+use shared::paging::Page;
 
 use super::client::get;
 use super::query::Query;

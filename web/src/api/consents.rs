@@ -4,7 +4,7 @@ use shared::consents::{
     AccessRequestView, ApprovalOutcome, ApproveAccessRequest, Consent, ConsentStatus,
     DenyAccessRequest, GrantConsentRequest, NewAccessRequest, RequestStatus,
 };
-use shared::users::Page;
+use shared::paging::Page;
 use shared::{ConsentId, PatientId};
 
 use super::client::{get, post, post_unit};

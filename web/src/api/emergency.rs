@@ -1,7 +1,7 @@
 //! Emergency ("break the glass") access and its review.
 
 use shared::emergency::{EmergencyAccess, OpenEmergencyRequest, ReviewEmergencyRequest};
-use shared::users::Page;
+use shared::paging::Page;
 use shared::PatientId;
 
 use super::client::{get, post};

@@ -5,7 +5,7 @@ use shared::ledger::api::{
     ConsistencyProofResponse, InclusionProofResponse, LedgerEventItem, LedgerPublicKey,
     SignedCheckpointView, VerifyReport,
 };
-use shared::users::Page;
+use shared::paging::Page;
 
 use super::client::get;
 use super::query::Query;

@@ -1,9 +1,9 @@
 //! Patients, the patient directory, clinicians and guardian links.
 
+use shared::paging::Page;
 use shared::patients::{
     ClinicianSummary, DirectoryEntry, Guardianship, LinkGuardianRequest, PatientProfile,
 };
-use shared::users::Page;
 use shared::PatientId;
 
 use super::client::{get, post};

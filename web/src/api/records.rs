@@ -1,10 +1,10 @@
 //! Clinical records: list by chart, add, amend, version history, and the
 //! admin's sealed view.
 
+use shared::paging::Page;
 use shared::records::{
     AmendRecordRequest, NewRecordRequest, RecordKind, RecordView, SealedRecordView,
 };
-use shared::users::Page;
 use shared::{PatientId, RecordId};
 
 use super::client::{get, post};

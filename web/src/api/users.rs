@@ -1,6 +1,7 @@
 //! Account administration (admin only).
 
-use shared::users::{CreateUserRequest, Page, UpdateUserRequest, UserSummary};
+use shared::paging::Page;
+use shared::users::{CreateUserRequest, UpdateUserRequest, UserSummary};
 use shared::{Role, UserId};
 
 use super::client::{get, patch, post};

@@ -4,8 +4,8 @@
 
 use shared::consents::{Consent, ConsentStatus};
 use shared::emergency::EmergencyAccess;
+use shared::paging::Page;
 use shared::patients::PatientProfile;
-use shared::users::Page;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
