@@ -41,10 +41,6 @@ pub enum ApiError {
     /// key). Answered 409 with a fixed message: no detail, nothing disclosed.
     #[error("this content failed its integrity check and was not disclosed")]
     SealBroken,
-    /// The action's audit event has been written; commit the transaction,
-    /// then answer with the inner error (a refused login, a denied read).
-    #[error("{0}")]
-    AfterCommit(Box<ApiError>),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -55,11 +51,6 @@ impl ApiError {
             field,
             message: message.into(),
         }
-    }
-
-    /// Wrap an error so the surrounding transaction commits before it is returned.
-    pub fn after_commit(self) -> Self {
-        Self::AfterCommit(Box::new(self))
     }
 
     pub fn internal(context: &'static str, err: impl std::fmt::Display) -> Self {
@@ -82,7 +73,6 @@ impl ApiError {
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
             ApiError::Unavailable => ErrorCode::Unavailable,
             ApiError::SealBroken => ErrorCode::SealedContentUnreadable,
-            ApiError::AfterCommit(inner) => inner.code(),
             ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -133,7 +123,6 @@ impl ResponseError for ApiError {
             ApiError::Locked { .. } | ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::SealBroken => StatusCode::CONFLICT,
-            ApiError::AfterCommit(inner) => inner.status_code(),
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -147,7 +136,6 @@ impl ResponseError for ApiError {
                 request_id = Some(id);
                 "internal error; the incident has been logged".to_owned()
             }
-            ApiError::AfterCommit(inner) => return inner.error_response(),
             other => other.to_string(),
         };
         let field = match self {
@@ -188,11 +176,5 @@ mod tests {
         let err = ApiError::internal("loading key", "secret path /etc/x");
         let resp = err.error_response();
         assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    }
-
-    #[test]
-    fn after_commit_answers_with_the_inner_status() {
-        let err = ApiError::Unauthorized("invalid username or password").after_commit();
-        assert_eq!(err.status_code(), StatusCode::UNAUTHORIZED);
     }
 }

@@ -1,6 +1,8 @@
 //! Accounts: the `users` table, its row model and the account operations
 //! shared by self-registration, admin administration and the demo seed.
-//! Every change writes its ledger event in the caller's transaction.
+//! Admin changes are audited actions (their event is recorded by
+//! `access::audited`); [`create`] records its own event for the callers that
+//! decide nothing (self-registration, the demo seed).
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -107,12 +109,21 @@ pub fn find_by_username_for_update(
         .optional()?)
 }
 
-/// Creates the account and records `action` (who did it is in `event`).
+/// Creates the account and records `event` (who did it, and why, is in
+/// `event`): self-registration and the demo seed, which decide nothing.
+/// An admin's creation goes through `access::audited` and [`insert`].
 pub fn create(
     conn: &mut PgConnection,
     account: NewAccount,
     event: NewEvent,
 ) -> Result<UserRow, ApiError> {
+    let row = insert(conn, account)?;
+    ledger::record(conn, &event.subject_user(UserId(row.id)))?;
+    Ok(row)
+}
+
+/// Creates the account; the caller records the event.
+pub fn insert(conn: &mut PgConnection, account: NewAccount) -> Result<UserRow, ApiError> {
     let taken = users::table
         .filter(users::username.eq(account.username.as_str()))
         .select(users::id)
@@ -134,7 +145,6 @@ pub fn create(
         ))
         .returning(UserRow::as_returning())
         .get_result(conn)?;
-    ledger::record(conn, &event.subject_user(UserId(id)))?;
     Ok(row)
 }
 
@@ -192,11 +202,11 @@ pub struct AccountChange {
     pub password: Option<NewPassword>,
 }
 
+/// Applies an admin's change (the caller, an audited action, records it).
 pub fn change(
     conn: &mut PgConnection,
     id: Uuid,
     change: AccountChange,
-    event: NewEvent,
 ) -> Result<UserRow, ApiError> {
     let current = users::table
         .find(id)
@@ -234,7 +244,6 @@ pub fn change(
         .set(users::updated_at.eq(now))
         .returning(UserRow::as_returning())
         .get_result(conn)?;
-    ledger::record(conn, &event.subject_user(UserId(id)))?;
     Ok(row)
 }
 

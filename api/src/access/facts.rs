@@ -1,19 +1,20 @@
 //! The facts a decision rests on, loaded fresh for every request: who owns
 //! the chart, the actor's live guardian link, live consents and open
-//! emergency access. "Live" is evaluated against the database clock's `now`
-//! at load time, so a revoke or an expiry takes effect on the next request.
+//! emergency access. "Live" is `access::live`'s rule, evaluated against its
+//! one clock when the facts are loaded, so a revoke or an expiry takes
+//! effect on the next request.
 
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Array, Bool, Nullable, Text, Timestamptz, Untyped, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Bool, Nullable, Text, Untyped, Uuid as SqlUuid};
 use shared::consents::{AccessLevel, ConsentScope};
 use shared::Role;
 use uuid::Uuid;
 
+use crate::access::live::{self, scope_from_columns};
 use crate::access::Actor;
-use crate::clinical::consents::scope_from_columns;
 use crate::db::schema::{guardianships, patients};
 use crate::error::ApiError;
 
@@ -40,7 +41,7 @@ pub struct Facts {
 
 impl Facts {
     pub fn load(conn: &mut PgConnection, actor: Actor, patient_id: Uuid) -> Result<Self, ApiError> {
-        let now: DateTime<Utc> = Utc::now();
+        let now: DateTime<Utc> = live::now();
         if matches!(actor.role, Role::Doctor | Role::Nurse) {
             return Self::load_clinician(conn, actor, patient_id, now);
         }
@@ -62,12 +63,7 @@ impl Facts {
                 facts.guardianship = guardianships::table
                     .filter(guardianships::guardian_user_id.eq(actor.id.0))
                     .filter(guardianships::patient_id.eq(patient_id))
-                    .filter(guardianships::starts_at.le(now))
-                    .filter(
-                        guardianships::ends_at
-                            .is_null()
-                            .or(guardianships::ends_at.gt(now)),
-                    )
+                    .filter(live::guardianship_live(now))
                     .order((guardianships::created_at, guardianships::id))
                     .select(guardianships::id)
                     .first(conn)
@@ -145,24 +141,19 @@ impl QueryFragment<Pg> for ClinicianFactsQuery {
         out.push_bind_param::<Bool, _>(&self.doctor)?;
         out.push_sql(" AND e.doctor_id = ");
         out.push_bind_param::<SqlUuid, _>(&self.actor_id)?;
-        out.push_sql(" AND e.patient_id = p.id AND e.opened_at <= ");
-        out.push_bind_param::<Timestamptz, _>(&self.now)?;
-        out.push_sql(" AND e.expires_at > ");
-        out.push_bind_param::<Timestamptz, _>(&self.now)?;
+        out.push_sql(" AND e.patient_id = p.id AND ");
+        live::push_emergency_live(&mut out, "e", &self.now)?;
         out.push_sql(
             " ORDER BY e.expires_at DESC LIMIT 1) AS emergency, \
                c.id AS grant_id, c.access, c.scope, c.kinds, c.record_ids \
              FROM patients p LEFT JOIN LATERAL (\
-               SELECT id, access, scope, kinds, record_ids, created_at FROM consents \
-                WHERE grantee_id = ",
+               SELECT k.id, k.access, k.scope, k.kinds, k.record_ids, k.created_at \
+                 FROM consents k WHERE k.grantee_id = ",
         );
         out.push_bind_param::<SqlUuid, _>(&self.actor_id)?;
-        out.push_sql(
-            " AND patient_id = p.id AND revoked_at IS NULL \
-              AND (expires_at IS NULL OR expires_at > ",
-        );
-        out.push_bind_param::<Timestamptz, _>(&self.now)?;
-        out.push_sql(")) c ON TRUE WHERE p.id = ");
+        out.push_sql(" AND k.patient_id = p.id AND ");
+        live::push_consent_live(&mut out, "k", &self.now)?;
+        out.push_sql(") c ON TRUE WHERE p.id = ");
         out.push_bind_param::<SqlUuid, _>(&self.patient_id)?;
         out.push_sql(" ORDER BY c.created_at, c.id");
         Ok(())

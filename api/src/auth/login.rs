@@ -40,9 +40,11 @@ pub struct Credentials {
     pub recovery_code: Option<String>,
 }
 
-/// Runs inside one transaction. Failures are returned as `AfterCommit` so the
-/// failure counter and the `login_failed` event are kept. A wrong second
-/// factor counts toward the lockout like a wrong password.
+/// Runs inside one transaction and records the attempt's event (`login` or
+/// `login_failed`). The outer error is a failure (rolled back, nothing kept);
+/// the inner result is the attempt's outcome, committed either way, so a
+/// refusal keeps its failure count and its `login_failed` event. A wrong
+/// second factor counts toward the lockout like a wrong password.
 pub fn sign_in(
     conn: &mut PgConnection,
     creds: &Credentials,
@@ -50,9 +52,9 @@ pub fn sign_in(
     dummy_hash: &str,
     session_ttl_secs: u64,
     ctx: &RequestContext,
-) -> Result<SignedIn, ApiError> {
+) -> Result<Result<SignedIn, ApiError>, ApiError> {
     let normalised = creds.username.trim().to_ascii_lowercase();
-    let invalid = || ApiError::Unauthorized(INVALID_CREDENTIALS).after_commit();
+    let invalid = || Ok(Err(ApiError::Unauthorized(INVALID_CREDENTIALS)));
     // No account name holds NUL (PostgreSQL text cannot), so such a name is
     // an unknown user — answered like any other, not as a database error.
     let found = if normalised.contains('\0') {
@@ -63,7 +65,7 @@ pub fn sign_in(
     let Some(user) = found else {
         password::verify(dummy_hash, &creds.password)?;
         ledger::record(conn, &NewEvent::new(Action::LoginFailed, ctx).denied())?;
-        return Err(invalid());
+        return invalid();
     };
     let role = user.role()?;
     let failed_event = NewEvent::new(Action::LoginFailed, ctx)
@@ -72,10 +74,9 @@ pub fn sign_in(
     let now = Utc::now();
     if let Some(until) = user.locked_until.filter(|t| *t > now) {
         ledger::record(conn, &failed_event)?;
-        return Err(ApiError::Locked {
+        return Ok(Err(ApiError::Locked {
             retry_after_secs: retry_after(until, now),
-        }
-        .after_commit());
+        }));
     }
     let matches = password::verify(&user.password_hash, &creds.password)?;
     let second_factor = if matches && !user.disabled {
@@ -93,11 +94,11 @@ pub fn sign_in(
         MfaCheck::Failed => {
             count_failure(conn, &user, now)?;
             ledger::record(conn, &failed_event)?;
-            return Err(invalid());
+            return invalid();
         }
         MfaCheck::Required => {
             ledger::record(conn, &failed_event)?;
-            return Err(ApiError::MfaRequired.after_commit());
+            return Ok(Err(ApiError::MfaRequired));
         }
         MfaCheck::NotEnrolled | MfaCheck::Passed => {}
     }
@@ -113,12 +114,12 @@ pub fn sign_in(
         conn,
         &NewEvent::new(Action::Login, ctx).actor(UserId(user.id), role),
     )?;
-    Ok(SignedIn {
+    Ok(Ok(SignedIn {
         user,
         role,
         session,
         mfa: passed_mfa,
-    })
+    }))
 }
 
 /// One more failure; the fifth locks the account.

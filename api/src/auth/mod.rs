@@ -2,6 +2,7 @@
 //! sign-in with lockout, and the `AuthUser` extractor every protected handler
 //! takes. Authorization (who may do what to whose chart) is not decided here.
 
+pub mod account;
 pub mod extractor;
 pub mod jwt;
 pub mod login;

@@ -1,5 +1,6 @@
 //! Puts each consent's expiry on the record. An expired grant stops working
-//! by itself — every access decision compares `expires_at` with the clock —
+//! by itself — every access decision compares `expires_at` with the clock
+//! (`access::live`) —
 //! but the patient's access log and the auditors should also see *when* it
 //! ended, as a `consent_expired` event, exactly once per grant. Every api
 //! process sweeps periodically; the row update makes each expiry recorded
@@ -8,14 +9,13 @@
 use std::time::Duration;
 
 use actix_web::web;
-use chrono::Utc;
 use diesel::prelude::*;
 use shared::ledger::Action;
 use shared::UserId;
 use uuid::Uuid;
 
 use crate::access::event::EventExt;
-use crate::access::Basis;
+use crate::access::{live, Basis};
 use crate::db::schema::consents;
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
@@ -28,10 +28,9 @@ const BATCH: i64 = 500;
 /// Records a `consent_expired` event for every grant that has passed its
 /// expiry unrevoked and has none yet; returns how many it recorded.
 pub fn record_expiries(conn: &mut PgConnection) -> Result<usize, ApiError> {
-    let now = Utc::now();
+    let now = live::now();
     let due: Vec<Uuid> = consents::table
-        .filter(consents::expires_at.le(now))
-        .filter(consents::revoked_at.is_null())
+        .filter(live::consent_expired(now))
         .filter(consents::expiry_recorded_at.is_null())
         .select(consents::id)
         .order(consents::expires_at)
@@ -48,13 +47,16 @@ pub fn record_expiries(conn: &mut PgConnection) -> Result<usize, ApiError> {
         .returning((consents::id, consents::patient_id, consents::grantee_id))
         .get_results(conn)?;
     let ctx = RequestContext::system("consent-expiry");
-    for (consent_id, patient_id, grantee_id) in &ended {
-        let event = NewEvent::new(Action::ConsentExpired, &ctx)
-            .patient_uuid(*patient_id)
-            .subject_user(UserId(*grantee_id))
-            .with_basis(&Basis::Consent(*consent_id));
-        ledger::record(conn, &event)?;
-    }
+    let events: Vec<NewEvent> = ended
+        .iter()
+        .map(|(consent_id, patient_id, grantee_id)| {
+            NewEvent::new(Action::ConsentExpired, &ctx)
+                .patient_uuid(*patient_id)
+                .subject_user(UserId(*grantee_id))
+                .with_basis(&Basis::Consent(*consent_id))
+        })
+        .collect();
+    ledger::record_all(conn, &events)?;
     Ok(ended.len())
 }
 

@@ -1,58 +1,22 @@
 //! Consent grants: the `consents` table. A grant is live while it is not
-//! revoked and not past `expires_at`; nothing has to run for an expiry to
-//! take effect, because every decision compares with the current time.
+//! revoked and not past `expires_at` (`access::live`, the one definition);
+//! nothing has to run for an expiry to take effect, because every decision
+//! compares with the current time.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use shared::consents::{AccessLevel, Consent, ConsentScope, ConsentStatus};
-use shared::records::RecordKind;
 use shared::{ConsentId, PatientId, RecordId, UserId};
 use uuid::Uuid;
 
+use crate::access::live;
 use crate::access::scope::ListScope;
 use crate::access::Actor;
 use crate::clinical::{patient_names, stored, user_names};
 use crate::db::schema::{consents, records, users};
 use crate::error::ApiError;
 
-pub fn scope_from_columns(
-    scope: &str,
-    kinds: &[String],
-    ids: &[Uuid],
-) -> Result<ConsentScope, ApiError> {
-    match scope {
-        "chart" => Ok(ConsentScope::Chart),
-        "kinds" => Ok(ConsentScope::Kinds {
-            kinds: kinds
-                .iter()
-                .map(|k| stored::<RecordKind>("consents.kinds", k))
-                .collect::<Result<_, _>>()?,
-        }),
-        "records" => Ok(ConsentScope::Records {
-            record_ids: ids.iter().copied().map(RecordId).collect(),
-        }),
-        _ => Err(ApiError::internal(
-            "consents.scope",
-            "unknown value in database",
-        )),
-    }
-}
-
-pub fn scope_columns(scope: &ConsentScope) -> (&'static str, Vec<String>, Vec<Uuid>) {
-    match scope {
-        ConsentScope::Chart => ("chart", Vec::new(), Vec::new()),
-        ConsentScope::Kinds { kinds } => (
-            "kinds",
-            kinds.iter().map(|k| k.as_str().to_owned()).collect(),
-            Vec::new(),
-        ),
-        ConsentScope::Records { record_ids } => (
-            "records",
-            Vec::new(),
-            record_ids.iter().map(|r| r.0).collect(),
-        ),
-    }
-}
+pub use crate::access::live::{scope_columns, scope_from_columns};
 
 /// Checks a scope against the chart: at least one kind or record, no more
 /// than 100, no duplicates, and named records must belong to the patient.
@@ -138,13 +102,7 @@ pub struct ConsentRow {
 
 impl ConsentRow {
     pub fn status(&self, now: DateTime<Utc>) -> ConsentStatus {
-        if self.revoked_at.is_some() {
-            ConsentStatus::Revoked
-        } else if self.expires_at.is_some_and(|e| e <= now) {
-            ConsentStatus::Expired
-        } else {
-            ConsentStatus::Active
-        }
+        live::consent_status(self.revoked_at, self.expires_at, now)
     }
 }
 
@@ -189,7 +147,7 @@ pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> Result<Option<Conse
 pub fn revoke(conn: &mut PgConnection, id: Uuid, by: Uuid) -> Result<ConsentRow, ApiError> {
     Ok(diesel::update(consents::table.find(id))
         .set((
-            consents::revoked_at.eq(Utc::now()),
+            consents::revoked_at.eq(live::now()),
             consents::revoked_by.eq(by),
         ))
         .returning(ConsentRow::as_returning())
@@ -197,7 +155,7 @@ pub fn revoke(conn: &mut PgConnection, id: Uuid, by: Uuid) -> Result<ConsentRow,
 }
 
 pub fn to_view(conn: &mut PgConnection, rows: Vec<ConsentRow>) -> Result<Vec<Consent>, ApiError> {
-    let now = Utc::now();
+    let now = live::now();
     let users: Vec<Uuid> = rows.iter().map(|r| r.grantee_id).collect();
     let names = user_names(conn, &users)?;
     let pids: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
@@ -239,7 +197,7 @@ pub fn list(
     actor: Actor,
     f: &ListFilter,
 ) -> Result<(Vec<ConsentRow>, i64), ApiError> {
-    let now = Utc::now();
+    let now = live::now();
     let charts = scope.chart_ids();
     let build = || {
         let mut q = consents::table.into_boxed();
@@ -256,19 +214,9 @@ pub fn list(
         }
         match f.status {
             None => {}
-            Some(ConsentStatus::Active) => {
-                q = q.filter(consents::revoked_at.is_null()).filter(
-                    consents::expires_at
-                        .is_null()
-                        .or(consents::expires_at.gt(now)),
-                )
-            }
+            Some(ConsentStatus::Active) => q = q.filter(live::consent_live(now)),
             Some(ConsentStatus::Revoked) => q = q.filter(consents::revoked_at.is_not_null()),
-            Some(ConsentStatus::Expired) => {
-                q = q
-                    .filter(consents::revoked_at.is_null())
-                    .filter(consents::expires_at.le(now))
-            }
+            Some(ConsentStatus::Expired) => q = q.filter(live::consent_expired(now)),
         }
         q
     };

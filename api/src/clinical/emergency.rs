@@ -8,6 +8,7 @@ use shared::emergency::EmergencyAccess;
 use shared::{PatientId, UserId};
 use uuid::Uuid;
 
+use crate::access::live;
 use crate::access::scope::ListScope;
 use crate::access::Actor;
 use crate::clinical::{patient_names, user_names};
@@ -35,7 +36,7 @@ pub fn open(
     reason: &str,
     minutes: i64,
 ) -> Result<EmergencyRow, ApiError> {
-    let now = Utc::now();
+    let now = live::now();
     Ok(diesel::insert_into(emergency_accesses::table)
         .values((
             emergency_accesses::id.eq(Uuid::new_v4()),
@@ -69,7 +70,7 @@ pub fn review(
 ) -> Result<EmergencyRow, ApiError> {
     Ok(diesel::update(emergency_accesses::table.find(id))
         .set((
-            emergency_accesses::reviewed_at.eq(Utc::now()),
+            emergency_accesses::reviewed_at.eq(live::now()),
             emergency_accesses::reviewed_by.eq(by),
             emergency_accesses::review_note.eq(note),
         ))
@@ -81,7 +82,7 @@ pub fn to_view(
     conn: &mut PgConnection,
     rows: Vec<EmergencyRow>,
 ) -> Result<Vec<EmergencyAccess>, ApiError> {
-    let now = Utc::now();
+    let now = live::now();
     let ids: Vec<Uuid> = rows.iter().map(|r| r.doctor_id).collect();
     let names = user_names(conn, &ids)?;
     let pids: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
@@ -97,7 +98,7 @@ pub fn to_view(
             reason: r.reason,
             opened_at: r.opened_at,
             expires_at: r.expires_at,
-            active: r.opened_at <= now && now < r.expires_at,
+            active: live::emergency_open(r.opened_at, r.expires_at, now),
             reviewed_at: r.reviewed_at,
             reviewed_by: r.reviewed_by.map(UserId),
             review_note: r.review_note,
@@ -120,7 +121,7 @@ pub fn list(
     actor: Actor,
     f: &ListFilter,
 ) -> Result<(Vec<EmergencyRow>, i64), ApiError> {
-    let now = Utc::now();
+    let now = live::now();
     let charts = scope.chart_ids();
     let build = || {
         let mut q = emergency_accesses::table.into_boxed();
@@ -136,7 +137,7 @@ pub fn list(
         }
         match f.status {
             None => {}
-            Some(StatusFilter::Open) => q = q.filter(emergency_accesses::expires_at.gt(now)),
+            Some(StatusFilter::Open) => q = q.filter(live::emergency_live(now)),
             Some(StatusFilter::Unreviewed) => {
                 q = q.filter(emergency_accesses::reviewed_at.is_null())
             }

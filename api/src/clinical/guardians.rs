@@ -97,7 +97,7 @@ pub fn link(conn: &mut PgConnection, new: NewLink) -> Result<Guardianship, ApiEr
         }
         _ => {}
     }
-    let now = Utc::now();
+    let now = crate::access::live::now();
     if new.ends_at.is_some_and(|e| e <= now) {
         return Err(ApiError::validation(
             "ends_at",

@@ -10,6 +10,7 @@
 pub mod clinicians;
 pub mod consent_expiry;
 pub mod consents;
+pub mod disclosure;
 pub mod emergency;
 pub mod guardians;
 pub mod overview;

@@ -1,7 +1,8 @@
 //! The admin access overview: every live way someone can reach a chart —
 //! the patient's own account, guardian links, consents and open emergency
 //! accesses — with its basis and end time. Computed from the same tables
-//! the policy reads; it discloses no clinical text.
+//! the policy reads, with the same `access::live` rules and clock; it
+//! discloses no clinical text.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -10,6 +11,7 @@ use shared::consents::AccessLevel;
 use shared::{PatientId, Role, UserId};
 use uuid::Uuid;
 
+use crate::access::live;
 use crate::clinical::{patient_names, stored};
 use crate::db::schema::{consents, emergency_accesses, guardianships, patients, users};
 use crate::error::ApiError;
@@ -31,7 +33,7 @@ type Entry = (
 
 /// All live entries, ordered by patient name, basis, account name.
 pub fn entries(conn: &mut PgConnection, f: &Filter) -> Result<Vec<AccessOverviewEntry>, ApiError> {
-    let now = Utc::now();
+    let now = live::now();
     let mut raw: Vec<Entry> = Vec::new();
     let own: Vec<(Uuid, Option<Uuid>)> = patients::table
         .filter(patients::user_id.is_not_null())
@@ -50,12 +52,7 @@ pub fn entries(conn: &mut PgConnection, f: &Filter) -> Result<Vec<AccessOverview
         }
     }
     let links: Vec<(Uuid, Uuid, Uuid, Option<DateTime<Utc>>)> = guardianships::table
-        .filter(guardianships::starts_at.le(now))
-        .filter(
-            guardianships::ends_at
-                .is_null()
-                .or(guardianships::ends_at.gt(now)),
-        )
+        .filter(live::guardianship_live(now))
         .select((
             guardianships::patient_id,
             guardianships::guardian_user_id,
@@ -74,12 +71,7 @@ pub fn entries(conn: &mut PgConnection, f: &Filter) -> Result<Vec<AccessOverview
         ));
     }
     let grants: Vec<GrantRow> = consents::table
-        .filter(consents::revoked_at.is_null())
-        .filter(
-            consents::expires_at
-                .is_null()
-                .or(consents::expires_at.gt(now)),
-        )
+        .filter(live::consent_live(now))
         .select((
             consents::patient_id,
             consents::grantee_id,
@@ -94,8 +86,7 @@ pub fn entries(conn: &mut PgConnection, f: &Filter) -> Result<Vec<AccessOverview
         raw.push((p, u, BasisKind::Consent, Some(id), access, until));
     }
     let open: Vec<(Uuid, Uuid, Uuid, DateTime<Utc>)> = emergency_accesses::table
-        .filter(emergency_accesses::opened_at.le(now))
-        .filter(emergency_accesses::expires_at.gt(now))
+        .filter(live::emergency_live(now))
         .select((
             emergency_accesses::patient_id,
             emergency_accesses::doctor_id,

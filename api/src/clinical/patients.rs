@@ -15,7 +15,10 @@ use crate::clinical::stored;
 use crate::crypto::{Aad, Sealer};
 use crate::db::schema::patients;
 use crate::error::ApiError;
-use crate::users::escape_like;
+use crate::ledger::NewEvent;
+use crate::request::RequestContext;
+use crate::users::{self, escape_like, NewAccount, UserRow};
+use shared::ledger::Action as Ledger;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = patients)]
@@ -123,6 +126,23 @@ pub fn create(
         ))
         .returning(PatientRow::as_returning())
         .get_result(conn)?;
+    Ok(row)
+}
+
+/// Self-registration: a patient account with its profile, recorded as one
+/// `patient_registered` event (no decision: anyone may register).
+pub fn register(
+    conn: &mut PgConnection,
+    sealer: &Sealer,
+    account: NewAccount,
+    date_of_birth: Option<NaiveDate>,
+    sex: Sex,
+    ctx: &RequestContext,
+) -> Result<UserRow, ApiError> {
+    let full_name = account.display_name.clone().into_inner();
+    let event = NewEvent::new(Ledger::PatientRegistered, ctx);
+    let row = users::create(conn, account, event)?;
+    create_for_registration(conn, sealer, row.id, full_name, date_of_birth, sex)?;
     Ok(row)
 }
 

@@ -78,9 +78,11 @@ impl Database {
         .is_some()
     }
 
-    /// Runs `f` inside one transaction on the blocking pool. Returning
-    /// `Err(ApiError::AfterCommit(e))` commits (keeping e.g. a denial's audit
-    /// event) and then answers `e`; any other error rolls back.
+    /// Runs `f` inside one transaction on the blocking pool: `Ok` commits,
+    /// `Err` rolls back. An outcome that must be kept although the request
+    /// fails (a refused sign-in's failure count and event) is an `Ok` value
+    /// the caller turns into its answer — never an error variant. Actions on
+    /// patient or account data go through `access::audited` instead.
     pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
@@ -92,27 +94,22 @@ impl Database {
 
     /// Runs `f` on one connection without BEGIN/COMMIT: every statement
     /// commits on its own. Only for work that writes at most one statement
-    /// — reads (the per-request session check, proofs) or reads followed by
-    /// one ledger INSERT (the audited record read) — where an explicit
+    /// — reads (the per-request session check, proofs) — where an explicit
     /// transaction adds two round trips and no atomicity: under READ
-    /// COMMITTED each statement takes its own snapshot either way, and the
-    /// single INSERT is durable when it returns, before anything is
-    /// disclosed. `Err(AfterCommit(e))` answers `e`, as with [`Self::run`].
+    /// COMMITTED each statement takes its own snapshot either way.
     pub async fn autocommit<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.with_connection(move |conn| {
-            f(conn).map_err(|e| match e {
-                ApiError::AfterCommit(inner) => *inner,
-                other => other,
-            })
-        })
-        .await
+        self.with_connection(f).await
     }
 
-    async fn with_connection<T, F>(&self, f: F) -> Result<T, ApiError>
+    /// Runs `f` with a pooled connection on the blocking pool (checkout gated
+    /// by the semaphore, the caller's span kept). The building block of
+    /// [`Self::run`], [`Self::autocommit`] and `access`'s audited actions and
+    /// listings, which choose transaction or autocommit themselves.
+    pub(crate) async fn with_connection<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
@@ -143,19 +140,7 @@ pub fn run_in_transaction<T, F>(conn: &mut PgConnection, f: F) -> Result<T, ApiE
 where
     F: FnOnce(&mut PgConnection) -> Result<T, ApiError>,
 {
-    enum Outcome<T> {
-        Done(T),
-        Refused(ApiError),
-    }
-    let outcome = conn.transaction::<_, ApiError, _>(|c| match f(c) {
-        Ok(v) => Ok(Outcome::Done(v)),
-        Err(ApiError::AfterCommit(inner)) => Ok(Outcome::Refused(*inner)),
-        Err(e) => Err(e),
-    })?;
-    match outcome {
-        Outcome::Done(v) => Ok(v),
-        Outcome::Refused(e) => Err(e),
-    }
+    conn.transaction(f)
 }
 
 /// Applies pending migrations, holding an advisory lock so concurrent starts

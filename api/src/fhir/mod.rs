@@ -16,41 +16,29 @@ use shared::ledger::Action as Ledger;
 use uuid::Uuid;
 
 use crate::access::event::digest;
-use crate::access::{self, policy, scope, Action, Actor, EventExt, Facts, Target};
+use crate::access::{scope, Action, Permit, Target};
 use crate::clinical::{consents, patients, records};
 use crate::crypto::Sealer;
 use crate::error::ApiError;
-use crate::ledger::{self, NewEvent};
-use crate::request::RequestContext;
 use resources::LedgerProof;
 
 /// Most records (and versions per record) one export carries.
 const MAX_ITEMS: i64 = 10_000;
 
-/// Builds the export for `actor` and records it; returns the JSON bytes.
+/// Builds the export for the permit's reader (an audited `ListRecords` on
+/// the chart) and puts the digest of the bytes on its event; returns them.
 pub fn export(
     conn: &mut PgConnection,
     sealer: &Sealer,
-    actor: Actor,
+    permit: &mut Permit,
     patient: Uuid,
-    ctx: &RequestContext,
 ) -> Result<Vec<u8>, ApiError> {
-    let target = Target::Patient(patient);
-    let facts = Facts::load(conn, actor, patient)?;
-    let decision = policy::decide(actor, Action::ListRecords, &target, Some(&facts));
-    let permit = access::enforce(
-        conn,
-        decision,
-        actor,
-        &target,
-        NewEvent::new(Ledger::Export, ctx),
-    )?;
     let profile = patients::find(conn, patient)?
         .ok_or(ApiError::NotFound("not found"))?
         .profile(sealer)?;
 
     let mut entries = vec![entry(patient, resources::patient(&profile))];
-    let readable = policy::readable(actor, &facts);
+    let readable = permit.readable();
     let filter = records::ListFilter {
         kind: None,
         query: None,
@@ -62,9 +50,8 @@ pub fn export(
     };
     let (rows, _) = records::list(conn, patient, &readable, &filter)?;
     for row in &rows {
-        let record_target = Target::Record(row.as_ref()?);
-        if policy::decide(actor, Action::ReadRecord, &record_target, Some(&facts))
-            .basis()
+        if permit
+            .allows(Action::ReadRecord, &Target::Record(row.as_ref()?))
             .is_none()
         {
             continue;
@@ -96,6 +83,7 @@ pub fn export(
         }
     }
 
+    let actor = permit.actor();
     let visible = scope::oversight(conn, actor)?;
     let consent_filter = consents::ListFilter {
         patient_id: Some(patient),
@@ -118,7 +106,7 @@ pub fn export(
     });
     let bytes =
         serde_json::to_vec(&bundle).map_err(|e| ApiError::internal("encoding FHIR bundle", e))?;
-    ledger::record(conn, &permit.template().digests(None, Some(digest(&bytes))))?;
+    permit.digests(None, Some(digest(&bytes)));
     Ok(bytes)
 }
 

@@ -5,21 +5,20 @@
 //! an action's event appears once the sequencer has integrated it, normally
 //! within a fraction of a second. Order is `seq` descending (newest first),
 //! which is stable under paging while new events arrive only at the top.
-//! The scope is the one access rule for reading the log and its proofs:
-//! admins see everything; everyone else sees the events they performed and,
-//! through `patient_ids`, events about the listed patients.
+//! The scope is the one access rule for reading the log and its proofs; it
+//! is decided in `access::scope::log` (admins everything; everyone else the
+//! events they performed and, through `patient_ids`, events about the listed
+//! patients) — this module only applies it.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use shared::ledger::api::LedgerEventItem;
 use shared::ledger::{Action, EventBody};
-use shared::Role;
 use uuid::Uuid;
 
 use super::log_query::{self, Plan, Total};
 use super::store::{self, EventRow};
-use crate::auth::AuthUser;
 use crate::error::ApiError;
 
 /// Which events a caller may see.
@@ -35,22 +34,6 @@ pub enum LogScope {
 }
 
 impl LogScope {
-    /// The scope for a signed-in user: admins see all; patients and
-    /// guardians also see every event about the charts they act for (their
-    /// own and their dependants'), as the access policy lists them.
-    pub fn load(conn: &mut PgConnection, user: &AuthUser) -> Result<Self, ApiError> {
-        Ok(match user.role {
-            Role::Admin => LogScope::All,
-            _ => LogScope::Limited {
-                actor_id: user.id.0,
-                patient_ids: crate::access::scope::charts_acted_for(conn, (*user).into())?
-                    .into_iter()
-                    .map(|(id, _)| id)
-                    .collect(),
-            },
-        })
-    }
-
     pub fn allows(&self, event: &EventBody) -> bool {
         match self {
             LogScope::All => true,

@@ -87,7 +87,8 @@ impl NewEvent {
     }
 }
 
-/// Appends `event` within the caller's transaction. Every column is bound
+/// Appends `event` within the caller's transaction (or on its own, in
+/// autocommit). Every column is bound
 /// (absent values as NULL, never `DEFAULT`), so the statement text never
 /// varies and Diesel keeps it prepared: it runs on every request.
 pub fn record(conn: &mut PgConnection, event: &NewEvent) -> Result<(), ApiError> {
@@ -112,3 +113,119 @@ pub fn record(conn: &mut PgConnection, event: &NewEvent) -> Result<(), ApiError>
         .execute(conn)?;
     Ok(())
 }
+
+/// Appends `events` in one statement, in slice order (their ids, hence their
+/// order in the log, follow it). One event is [`record`]; more are one
+/// INSERT whose every column is bound as one array and unnested, so its text
+/// is the same for any number of events and it stays prepared. All events of
+/// one call share one time. Sequencing is unchanged: the sequencer orders
+/// entries by `(txid, id)`, and one statement's rows share its transaction.
+pub fn record_all(conn: &mut PgConnection, events: &[NewEvent]) -> Result<(), ApiError> {
+    match events {
+        [] => Ok(()),
+        [one] => record(conn, one),
+        many => {
+            RecordMany::new(many).execute(conn)?;
+            Ok(())
+        }
+    }
+}
+
+/// The multi-row INSERT behind [`record_all`]: one array per column.
+#[derive(diesel::query_builder::QueryId)]
+struct RecordMany {
+    time: chrono::DateTime<Utc>,
+    actor_id: Vec<Option<Uuid>>,
+    actor_role: Vec<Option<&'static str>>,
+    action: Vec<&'static str>,
+    outcome: Vec<&'static str>,
+    patient_id: Vec<Option<Uuid>>,
+    record_id: Vec<Option<Uuid>>,
+    subject_user_id: Vec<Option<Uuid>>,
+    basis_kind: Vec<Option<&'static str>>,
+    basis_id: Vec<Option<Uuid>>,
+    request_id: Vec<Option<String>>,
+    source_addr: Vec<Option<String>>,
+    content_digest: Vec<Option<Vec<u8>>>,
+    prior_digest: Vec<Option<Vec<u8>>>,
+}
+
+impl RecordMany {
+    fn new(events: &[NewEvent]) -> Self {
+        let col = |f: &dyn Fn(&NewEvent) -> Option<Uuid>| events.iter().map(f).collect();
+        let digest = |d: &Option<[u8; 32]>| d.map(|d| d.to_vec());
+        Self {
+            time: Utc::now().trunc_subsecs(6),
+            actor_id: col(&|e| e.actor_id),
+            actor_role: events
+                .iter()
+                .map(|e| e.actor_role.map(Role::as_str))
+                .collect(),
+            action: events.iter().map(|e| e.action.as_str()).collect(),
+            outcome: events.iter().map(|e| e.outcome.as_str()).collect(),
+            patient_id: col(&|e| e.patient_id),
+            record_id: col(&|e| e.record_id),
+            subject_user_id: col(&|e| e.subject_user_id),
+            basis_kind: events.iter().map(|e| e.basis_kind).collect(),
+            basis_id: col(&|e| e.basis_id),
+            request_id: events.iter().map(|e| e.request_id.clone()).collect(),
+            source_addr: events.iter().map(|e| e.source_addr.clone()).collect(),
+            content_digest: events.iter().map(|e| digest(&e.content_digest)).collect(),
+            prior_digest: events.iter().map(|e| digest(&e.prior_digest)).collect(),
+        }
+    }
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for RecordMany {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::{Array, Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+        out.push_sql(
+            "INSERT INTO ledger_entries (time, actor_id, actor_role, action, outcome, \
+             patient_id, record_id, subject_user_id, basis_kind, basis_id, request_id, \
+             source_addr, content_digest, prior_digest) \
+             SELECT ",
+        );
+        out.push_bind_param::<Timestamptz, _>(&self.time)?;
+        out.push_sql(
+            ", u.actor_id, u.actor_role, u.action, u.outcome, u.patient_id, u.record_id, \
+             u.subject_user_id, u.basis_kind, u.basis_id, u.request_id, u.source_addr, \
+             u.content_digest, u.prior_digest FROM unnest(",
+        );
+        out.push_bind_param::<Array<Nullable<SqlUuid>>, _>(&self.actor_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.actor_role)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.action)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.outcome)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<SqlUuid>>, _>(&self.patient_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<SqlUuid>>, _>(&self.record_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<SqlUuid>>, _>(&self.subject_user_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.basis_kind)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<SqlUuid>>, _>(&self.basis_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.request_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.source_addr)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Bytea>>, _>(&self.content_digest)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Bytea>>, _>(&self.prior_digest)?;
+        out.push_sql(
+            ") WITH ORDINALITY AS u(actor_id, actor_role, action, outcome, patient_id, \
+             record_id, subject_user_id, basis_kind, basis_id, request_id, source_addr, \
+             content_digest, prior_digest, n) ORDER BY u.n",
+        );
+        Ok(())
+    }
+}
+
+impl diesel::RunQueryDsl<PgConnection> for RecordMany {}

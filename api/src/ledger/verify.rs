@@ -72,6 +72,18 @@ pub fn begin_snapshot(conn: &mut PgConnection) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// [`verify_all`] in a snapshot transaction of its own (the api's verify
+/// endpoint, an audited read that records its event after this returns).
+pub fn verify_snapshot(
+    conn: &mut PgConnection,
+    key: &VerifierKey,
+) -> Result<VerifyReport, ApiError> {
+    crate::db::run_in_transaction(conn, |c| {
+        begin_snapshot(c)?;
+        verify_all(c, key, |_, _| {})
+    })
+}
+
 /// Verifies the whole log; `progress(checked, total)` is called per batch.
 pub fn verify_all(
     conn: &mut PgConnection,

@@ -4,7 +4,7 @@
 //! patient; doctors list their own.
 
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde::Deserialize;
 use shared::consents::{
     AccessLevel, AccessRequestView, ApprovalOutcome, ApproveAccessRequest, ConsentScope,
@@ -16,13 +16,14 @@ use shared::patients::parse_text;
 use shared::{ErrorEnvelope, PatientId, UserId};
 use utoipa::IntoParams;
 
-use crate::access::{self, Action, Actor, Target};
+use crate::access::audited::Found;
+use crate::access::{live, scope, Action, Actor, Audit, Target};
 use crate::auth::AuthUser;
-use crate::clinical::{consents, records, requests};
+use crate::clinical::requests::{self, RequestRow};
+use crate::clinical::{consents, records};
 use crate::error::ApiError;
-use crate::ledger::{self, NewEvent};
 use crate::request::RequestContext;
-use crate::routes::paging::{self, PageParams};
+use crate::routes::paging::PageParams;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -55,16 +56,19 @@ pub async fn list_requests(
         limit,
         offset,
     };
-    paging::oversight_page(
-        &state,
-        Actor::from(user),
-        (limit, offset),
-        move |conn, scope, actor| {
+    let (items, total) = state
+        .db
+        .listing(user.into(), scope::oversight, move |conn, scope, actor| {
             let (rows, total) = requests::list(conn, scope, actor, &filter)?;
             Ok((requests::to_view(conn, rows)?, total))
-        },
-    )
-    .await
+        })
+        .await?;
+    Ok(web::Json(Page {
+        items,
+        total,
+        limit,
+        offset,
+    }))
 }
 
 fn check_duration(hours: i32) -> Result<i32, ApiError> {
@@ -96,17 +100,11 @@ pub async fn create_request(
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     let actor = Actor::from(user);
+    let patient = req.patient_id.0;
+    let audit = Audit::change(&ctx, actor, Action::RequestAccess, Ledger::AccessRequested);
     let view = state
         .db
-        .run(move |conn| {
-            let patient = req.patient_id.0;
-            let permit = access::authorize(
-                conn,
-                actor,
-                Action::RequestAccess,
-                &Target::Patient(patient),
-                NewEvent::new(Ledger::AccessRequested, &ctx),
-            )?;
+        .audited(audit, Target::Patient(patient), move |conn, _| {
             let purpose = parse_text("purpose", &req.purpose, 3, 500, true)?;
             let hours = check_duration(req.duration_hours)?;
             let scope = consents::validate_scope(conn, patient, &req.scope)?;
@@ -121,7 +119,6 @@ pub async fn create_request(
                     duration_hours: hours,
                 },
             )?;
-            ledger::record(conn, &permit.event)?;
             Ok(requests::to_view(conn, vec![row])?.remove(0))
         })
         .await?;
@@ -151,6 +148,27 @@ fn within(
     Ok(true)
 }
 
+/// Finds (and locks) the request to decide, on its chart.
+fn locate(
+    id: uuid::Uuid,
+) -> impl FnOnce(&mut diesel::PgConnection) -> Result<Found<RequestRow>, ApiError> + Send + 'static
+{
+    move |conn| {
+        let row = requests::find_for_update(conn, id)?;
+        Ok(row.map(|r| (Target::Patient(r.patient_id), r)))
+    }
+}
+
+/// Deciding a request twice is a 409 (once the caller may act for its chart).
+fn still_pending(row: &RequestRow) -> Result<(), ApiError> {
+    if row.status()? != RequestStatus::Pending {
+        return Err(ApiError::Conflict(
+            "this request has already been decided".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Approve a pending request (the patient or a guardian), optionally with
 /// less access, a narrower scope or a shorter duration. Creates the consent.
 #[utoipa::path(tag = "access-requests", security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Request id")), request_body = ApproveAccessRequest, responses(
@@ -173,25 +191,11 @@ pub async fn approve_request(
     let id = id.into_inner();
     let change = body.into_inner();
     let actor = Actor::from(user);
+    let audit = Audit::change(&ctx, actor, Action::ActForPatient, Ledger::AccessApproved);
     let outcome = state
         .db
-        .run(move |conn| {
-            let event = NewEvent::new(Ledger::AccessApproved, &ctx);
-            let Some(row) = requests::find_for_update(conn, id)? else {
-                return Err(access::deny_missing(conn, actor, event));
-            };
-            let permit = access::authorize(
-                conn,
-                actor,
-                Action::ActForPatient,
-                &Target::Patient(row.patient_id),
-                event,
-            )?;
-            if row.status()? != RequestStatus::Pending {
-                return Err(ApiError::Conflict(
-                    "this request has already been decided".into(),
-                ));
-            }
+        .audited_find(audit, locate(id), move |conn, permit, row| {
+            still_pending(&row)?;
             let asked_access = row.access()?;
             let asked_scope = row.scope()?;
             let access = change.access.unwrap_or(asked_access);
@@ -229,7 +233,7 @@ pub async fn approve_request(
                     access,
                     scope,
                     granted_by: actor.id.0,
-                    expires_at: Some(Utc::now() + Duration::hours(i64::from(hours))),
+                    expires_at: Some(live::now() + Duration::hours(i64::from(hours))),
                     access_request_id: Some(row.id),
                 },
             )?;
@@ -241,13 +245,9 @@ pub async fn approve_request(
                 None,
                 Some(consent.id),
             )?;
-            let requester = UserId(row.requester_id);
-            let granted = NewEvent {
-                action: Ledger::ConsentGranted,
-                ..permit.event.clone()
-            };
-            ledger::record(conn, &permit.event.subject_user(requester))?;
-            ledger::record(conn, &granted.subject_user(requester))?;
+            permit
+                .subject_user(UserId(row.requester_id))
+                .also(Ledger::ConsentGranted);
             Ok(ApprovalOutcome {
                 request: requests::to_view(conn, vec![decided])?.remove(0),
                 consent: consents::to_view(conn, vec![consent])?.remove(0),
@@ -282,28 +282,14 @@ pub async fn deny_request(
         .map(|n| parse_text("note", &n, 1, 500, true))
         .transpose()?;
     let actor = Actor::from(user);
+    let audit = Audit::change(&ctx, actor, Action::ActForPatient, Ledger::AccessDenied);
     let view = state
         .db
-        .run(move |conn| {
-            let event = NewEvent::new(Ledger::AccessDenied, &ctx);
-            let Some(row) = requests::find_for_update(conn, id)? else {
-                return Err(access::deny_missing(conn, actor, event));
-            };
-            let permit = access::authorize(
-                conn,
-                actor,
-                Action::ActForPatient,
-                &Target::Patient(row.patient_id),
-                event,
-            )?;
-            if row.status()? != RequestStatus::Pending {
-                return Err(ApiError::Conflict(
-                    "this request has already been decided".into(),
-                ));
-            }
+        .audited_find(audit, locate(id), move |conn, permit, row| {
+            still_pending(&row)?;
             let decided =
                 requests::decide(conn, id, RequestStatus::Denied, actor.id.0, note, None)?;
-            ledger::record(conn, &permit.event.subject_user(UserId(row.requester_id)))?;
+            permit.subject_user(UserId(row.requester_id));
             Ok(requests::to_view(conn, vec![decided])?.remove(0))
         })
         .await?;

@@ -11,11 +11,10 @@ use shared::records::{SealedRecordView, SealedVersionView};
 use shared::{ErrorEnvelope, PatientId, RecordId};
 use utoipa::IntoParams;
 
-use crate::access::{self, Action, Actor, EventExt, Target};
+use crate::access::{Action, Audit, Target};
 use crate::auth::AuthUser;
 use crate::clinical::{overview, patients, records};
 use crate::error::ApiError;
-use crate::ledger::NewEvent;
 use crate::request::RequestContext;
 use crate::routes::paging::PageParams;
 use crate::state::AppState;
@@ -50,12 +49,15 @@ pub async fn access_overview(
         patient_id: q.patient_id.map(|p| p.0),
         basis: q.basis,
     };
-    let actor = Actor::from(user);
-    let event = NewEvent::new(Ledger::OversightViewed, &ctx);
+    let audit = Audit::read(
+        &ctx,
+        user.into(),
+        Action::Administer,
+        Ledger::OversightViewed,
+    );
     let all = state
         .db
-        .run(move |conn| {
-            access::view(conn, actor, Action::Administer, &Target::System, event)?;
+        .audited(audit, Target::System, move |conn, _| {
             overview::entries(conn, &filter)
         })
         .await?;
@@ -85,12 +87,15 @@ pub async fn demographics(
     ctx: RequestContext,
     user: AuthUser,
 ) -> Result<web::Json<Demographics>, ApiError> {
-    let actor = Actor::from(user);
-    let event = NewEvent::new(Ledger::OversightViewed, &ctx);
+    let audit = Audit::read(
+        &ctx,
+        user.into(),
+        Action::Administer,
+        Ledger::OversightViewed,
+    );
     let stats = state
         .db
-        .run(move |conn| {
-            access::view(conn, actor, Action::Administer, &Target::System, event)?;
+        .audited(audit, Target::System, |conn, _| {
             patients::demographics(conn)
         })
         .await?;
@@ -113,40 +118,43 @@ pub async fn sealed_record(
     id: web::Path<RecordId>,
 ) -> Result<web::Json<SealedRecordView>, ApiError> {
     let id = id.into_inner().0;
-    let actor = Actor::from(user);
+    let audit = Audit::read(
+        &ctx,
+        user.into(),
+        Action::Administer,
+        Ledger::SealedRecordViewed,
+    )
+    .naming_record(id);
     let view = state
         .db
-        .run(move |conn| {
-            let event = NewEvent::new(Ledger::SealedRecordViewed, &ctx);
-            let Some(row) = records::find(conn, id)? else {
-                return Err(access::deny_missing(conn, actor, event.record_uuid(id)));
-            };
-            let permit = access::authorize(
-                conn,
-                actor,
-                Action::Administer,
-                &Target::Record(row.as_ref()?),
-                event,
-            )?;
-            let (versions, _) = records::versions(conn, id, i64::from(i32::MAX), 0)?;
-            permit.record(conn)?;
-            let b64 = base64::engine::general_purpose::STANDARD;
-            Ok(SealedRecordView {
-                id: RecordId(row.id),
-                patient_id: PatientId(row.patient_id),
-                kind: row.kind()?,
-                versions: versions
-                    .iter()
-                    .map(|v| SealedVersionView {
-                        version: v.version,
-                        key_id: v.key_id,
-                        nonce_hex: hex::encode(&v.nonce),
-                        ciphertext_base64: b64.encode(&v.ciphertext),
-                        created_at: v.created_at,
-                    })
-                    .collect(),
-            })
-        })
+        .audited_find(
+            audit,
+            move |conn| {
+                let Some(row) = records::find(conn, id)? else {
+                    return Ok(None);
+                };
+                Ok(Some((Target::Record(row.as_ref()?), row)))
+            },
+            move |conn, _, row| {
+                let (versions, _) = records::versions(conn, id, i64::from(i32::MAX), 0)?;
+                let b64 = base64::engine::general_purpose::STANDARD;
+                Ok(SealedRecordView {
+                    id: RecordId(row.id),
+                    patient_id: PatientId(row.patient_id),
+                    kind: row.kind()?,
+                    versions: versions
+                        .iter()
+                        .map(|v| SealedVersionView {
+                            version: v.version,
+                            key_id: v.key_id,
+                            nonce_hex: hex::encode(&v.nonce),
+                            ciphertext_base64: b64.encode(&v.ciphertext),
+                            created_at: v.created_at,
+                        })
+                        .collect(),
+                })
+            },
+        )
         .await?;
     Ok(web::Json(view))
 }

@@ -5,15 +5,12 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use shared::auth::{
     ChangePasswordRequest, LoginRequest, LoginResponse, NewPassword, RegisterRequest, UserInfo,
 };
-use shared::ledger::Action;
-use shared::{ErrorEnvelope, Role, UserId};
+use shared::{ErrorEnvelope, Role};
 
 use crate::auth::login::{self as sign_in, Credentials, INVALID_CREDENTIALS};
-use crate::auth::sessions::{self, RevokeReason, Rotation};
-use crate::auth::{password, AuthUser, AuthUserPendingMfa};
+use crate::auth::{account, AuthUser, AuthUserPendingMfa};
 use crate::clinical::patients;
 use crate::error::ApiError;
-use crate::ledger::{self, NewEvent};
 use crate::rate_limit::Scope;
 use crate::request::RequestContext;
 use crate::state::AppState;
@@ -97,6 +94,7 @@ pub async fn login(
         recovery_code,
     };
     let st = state.clone();
+    // A refusal commits (its failure count and event), then answers.
     let signed_in = state
         .db
         .run(move |conn| {
@@ -109,7 +107,7 @@ pub async fn login(
                 &ctx,
             )
         })
-        .await?;
+        .await??;
     token_response(
         &state,
         signed_in.user.info()?,
@@ -138,41 +136,19 @@ pub async fn refresh(
         .filter(|v| !v.is_empty() && v.len() <= 128)
         .ok_or(ApiError::Unauthorized("missing or invalid refresh token"))?;
     let ttl = state.settings.refresh_token_ttl_secs;
-    let (user, session_id, mfa, token) = state
+    // A replayed token's refusal commits (the session's revocation and its
+    // event), then answers.
+    let refreshed = state
         .db
-        .run(move |conn| match sessions::rotate(conn, &presented, ttl)? {
-            Rotation::Rotated {
-                user_id,
-                session_id,
-                mfa,
-                refresh_token,
-            } => {
-                let user = users::find_by_id(conn, user_id)?
-                    .filter(|u| !u.disabled)
-                    .ok_or(ApiError::Unauthorized("missing or invalid refresh token"))?;
-                let role = user.role()?;
-                ledger::record(
-                    conn,
-                    &NewEvent::new(Action::TokenRefreshed, &ctx).actor(UserId(user.id), role),
-                )?;
-                Ok((user.info()?, session_id, mfa, refresh_token))
-            }
-            Rotation::ReuseDetected {
-                user_id,
-                session_id: _,
-            } => {
-                ledger::record(
-                    conn,
-                    &NewEvent::new(Action::RefreshReuseDetected, &ctx)
-                        .denied()
-                        .subject_user(UserId(user_id)),
-                )?;
-                Err(ApiError::Unauthorized("missing or invalid refresh token").after_commit())
-            }
-            Rotation::Invalid => Err(ApiError::Unauthorized("missing or invalid refresh token")),
-        })
-        .await?;
-    token_response(&state, user, session_id, mfa, &token)
+        .run(move |conn| account::refresh(conn, &presented, ttl, &ctx))
+        .await??;
+    token_response(
+        &state,
+        refreshed.user,
+        refreshed.session_id,
+        refreshed.mfa,
+        &refreshed.refresh_token,
+    )
 }
 
 /// Sign out: revokes this session (its access and refresh tokens stop working).
@@ -189,13 +165,7 @@ pub async fn logout(
     let user = user.0;
     state
         .db
-        .run(move |conn| {
-            sessions::revoke(conn, user.session_id, RevokeReason::Logout)?;
-            ledger::record(
-                conn,
-                &NewEvent::new(Action::Logout, &ctx).actor(user.id, user.role),
-            )
-        })
+        .run(move |conn| account::sign_out(conn, user, &ctx))
         .await?;
     Ok(HttpResponse::NoContent()
         .cookie(cleared_cookie(&state))
@@ -244,24 +214,11 @@ pub async fn register(
         Role::Patient,
         &body.display_name,
     )?;
-    let full_name = account.display_name.clone().into_inner();
     let (date_of_birth, sex) = (body.date_of_birth, body.sex.unwrap_or_default());
     let sealer = state.sealer.clone();
     let row = state
         .db
-        .run(move |conn| {
-            let event = NewEvent::new(Action::PatientRegistered, &ctx);
-            let row = users::create(conn, account, event)?;
-            patients::create_for_registration(
-                conn,
-                &sealer,
-                row.id,
-                full_name,
-                date_of_birth,
-                sex,
-            )?;
-            Ok(row)
-        })
+        .run(move |conn| patients::register(conn, &sealer, account, date_of_birth, sex, &ctx))
         .await?;
     Ok(HttpResponse::Created().json(row.info()?))
 }
@@ -287,16 +244,7 @@ pub async fn change_password(
     state
         .db
         .run(move |conn| {
-            let row = users::find_by_id(conn, user.id.0)?
-                .ok_or(ApiError::Unauthorized("missing or invalid access token"))?;
-            if !password::verify(&row.password_hash, &body.current_password)? {
-                return Err(ApiError::Unauthorized("current password is wrong"));
-            }
-            users::set_password(conn, user.id.0, &new_password)?;
-            ledger::record(
-                conn,
-                &NewEvent::new(Action::PasswordChanged, &ctx).actor(user.id, user.role),
-            )
+            account::change_password(conn, user, &body.current_password, &new_password, &ctx)
         })
         .await?;
     Ok(HttpResponse::NoContent()

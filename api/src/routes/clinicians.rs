@@ -9,11 +9,10 @@ use shared::patients::{parse_text, ClinicianProfile, ClinicianSummary, CreateCli
 use shared::{ErrorEnvelope, Role};
 use utoipa::IntoParams;
 
-use crate::access::{self, Action, Actor, Target};
+use crate::access::{scope, Action, Audit, Target};
 use crate::auth::AuthUser;
 use crate::clinical::clinicians;
 use crate::error::ApiError;
-use crate::ledger::{self, NewEvent};
 use crate::request::RequestContext;
 use crate::routes::paging::PageParams;
 use crate::routes::patients::search_text;
@@ -50,11 +49,9 @@ pub async fn list_clinicians(
     let (limit, offset) = page.resolve()?;
     let q = query.into_inner();
     let text = search_text(q.q)?;
-    let actor = Actor::from(user);
     let (items, total) = state
         .db
-        .run(move |conn| {
-            access::require(conn, actor, Action::ListClinicians, &Target::System)?;
+        .listing(user.into(), scope::clinicians, move |conn, (), _| {
             clinicians::directory(conn, text.as_deref(), q.role, limit, offset)
         })
         .await?;
@@ -83,26 +80,18 @@ pub async fn create_clinician(
     body: web::Json<CreateClinicianRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
-    let actor = Actor::from(user);
+    let audit = Audit::change(&ctx, user.into(), Action::Administer, Ledger::UserChanged)
+        .subject(req.user_id);
     let profile = state
         .db
-        .run(move |conn| {
-            let permit = access::authorize(
-                conn,
-                actor,
-                Action::Administer,
-                &Target::System,
-                NewEvent::new(Ledger::UserChanged, &ctx),
-            )?;
+        .audited(audit, Target::System, move |conn, _| {
             let new = clinicians::NewClinician {
                 user_id: req.user_id.0,
                 department: parse_text("department", &req.department, 1, 100, false)?,
                 specialty: parse_text("specialty", &req.specialty, 1, 100, false)?,
                 licence_number: parse_text("licence_number", &req.licence_number, 1, 50, false)?,
             };
-            let profile = clinicians::create(conn, new)?;
-            ledger::record(conn, &permit.event.subject_user(profile.user_id))?;
-            Ok(profile)
+            clinicians::create(conn, new)
         })
         .await?;
     Ok(HttpResponse::Created().json(profile))

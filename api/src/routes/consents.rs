@@ -3,7 +3,6 @@
 //! patient or a guardian only; a revoke takes effect on the next request.
 
 use actix_web::{get, post, web, HttpResponse};
-use chrono::Utc;
 use serde::Deserialize;
 use shared::consents::{Consent, ConsentStatus, GrantConsentRequest};
 use shared::ledger::Action as Ledger;
@@ -11,13 +10,12 @@ use shared::paging::Page;
 use shared::{ConsentId, ErrorEnvelope, PatientId, UserId};
 use utoipa::IntoParams;
 
-use crate::access::{self, Action, Actor, Target};
+use crate::access::{live, scope, Action, Actor, Audit, Target};
 use crate::auth::AuthUser;
 use crate::clinical::consents;
 use crate::error::ApiError;
-use crate::ledger::{self, NewEvent};
 use crate::request::RequestContext;
-use crate::routes::paging::{self, PageParams};
+use crate::routes::paging::PageParams;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -53,16 +51,19 @@ pub async fn list_consents(
         limit,
         offset,
     };
-    paging::oversight_page(
-        &state,
-        Actor::from(user),
-        (limit, offset),
-        move |conn, scope, actor| {
+    let (items, total) = state
+        .db
+        .listing(user.into(), scope::oversight, move |conn, scope, actor| {
             let (rows, total) = consents::list(conn, scope, actor, &filter)?;
             Ok((consents::to_view(conn, rows)?, total))
-        },
-    )
-    .await
+        })
+        .await?;
+    Ok(web::Json(Page {
+        items,
+        total,
+        limit,
+        offset,
+    }))
 }
 
 /// Grant a doctor or nurse read or read-write access to the whole chart,
@@ -85,20 +86,15 @@ pub async fn grant_consent(
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     let actor = Actor::from(user);
+    let patient = req.patient_id.0;
+    let audit = Audit::change(&ctx, actor, Action::ActForPatient, Ledger::ConsentGranted)
+        .subject(req.grantee_id);
     let consent = state
         .db
-        .run(move |conn| {
-            let patient = req.patient_id.0;
-            let permit = access::authorize(
-                conn,
-                actor,
-                Action::ActForPatient,
-                &Target::Patient(patient),
-                NewEvent::new(Ledger::ConsentGranted, &ctx),
-            )?;
+        .audited(audit, Target::Patient(patient), move |conn, _| {
             consents::check_grantee(conn, req.grantee_id.0)?;
             let scope = consents::validate_scope(conn, patient, &req.scope)?;
-            if req.expires_at.is_some_and(|e| e <= Utc::now()) {
+            if req.expires_at.is_some_and(|e| e <= live::now()) {
                 return Err(ApiError::validation(
                     "expires_at",
                     "the expiry must be in the future",
@@ -116,7 +112,6 @@ pub async fn grant_consent(
                     access_request_id: None,
                 },
             )?;
-            ledger::record(conn, &permit.event.subject_user(req.grantee_id))?;
             Ok(consents::to_view(conn, vec![row])?.remove(0))
         })
         .await?;
@@ -140,27 +135,24 @@ pub async fn revoke_consent(
 ) -> Result<web::Json<Consent>, ApiError> {
     let id = id.into_inner().0;
     let actor = Actor::from(user);
+    let audit = Audit::change(&ctx, actor, Action::ActForPatient, Ledger::ConsentRevoked);
     let consent = state
         .db
-        .run(move |conn| {
-            let event = NewEvent::new(Ledger::ConsentRevoked, &ctx);
-            let Some(row) = consents::find_for_update(conn, id)? else {
-                return Err(access::deny_missing(conn, actor, event));
-            };
-            let permit = access::authorize(
-                conn,
-                actor,
-                Action::ActForPatient,
-                &Target::Patient(row.patient_id),
-                event,
-            )?;
-            if row.status(Utc::now()) != ConsentStatus::Active {
-                return Err(ApiError::Conflict("this consent has already ended".into()));
-            }
-            let row = consents::revoke(conn, id, actor.id.0)?;
-            ledger::record(conn, &permit.event.subject_user(UserId(row.grantee_id)))?;
-            Ok(consents::to_view(conn, vec![row])?.remove(0))
-        })
+        .audited_find(
+            audit,
+            move |conn| {
+                let row = consents::find_for_update(conn, id)?;
+                Ok(row.map(|r| (Target::Patient(r.patient_id), r)))
+            },
+            move |conn, permit, row| {
+                if row.status(live::now()) != ConsentStatus::Active {
+                    return Err(ApiError::Conflict("this consent has already ended".into()));
+                }
+                let row = consents::revoke(conn, id, actor.id.0)?;
+                permit.subject_user(UserId(row.grantee_id));
+                Ok(consents::to_view(conn, vec![row])?.remove(0))
+            },
+        )
         .await?;
     Ok(web::Json(consent))
 }

@@ -13,13 +13,12 @@ use shared::patients::parse_text;
 use shared::{ErrorEnvelope, PatientId, UserId};
 use utoipa::IntoParams;
 
-use crate::access::{self, Action, Actor, Target};
+use crate::access::{scope, Action, Actor, Audit, Target};
 use crate::auth::AuthUser;
 use crate::clinical::emergency::{self, StatusFilter};
 use crate::error::ApiError;
-use crate::ledger::{self, NewEvent};
 use crate::request::RequestContext;
-use crate::routes::paging::{self, PageParams};
+use crate::routes::paging::PageParams;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -52,16 +51,10 @@ pub async fn open_emergency(
     let patient = id.into_inner().0;
     let req = body.into_inner();
     let actor = Actor::from(user);
+    let audit = Audit::change(&ctx, actor, Action::OpenEmergency, Ledger::EmergencyOpened);
     let view = state
         .db
-        .run(move |conn| {
-            let permit = access::authorize(
-                conn,
-                actor,
-                Action::OpenEmergency,
-                &Target::Patient(patient),
-                NewEvent::new(Ledger::EmergencyOpened, &ctx),
-            )?;
+        .audited(audit, Target::Patient(patient), move |conn, _| {
             let reason = parse_text("reason", &req.reason, MIN_REASON_CHARS, 1000, true)?;
             let minutes = req.duration_minutes.unwrap_or(MAX_MINUTES);
             if !(1..=MAX_MINUTES).contains(&minutes) {
@@ -71,7 +64,6 @@ pub async fn open_emergency(
                 ));
             }
             let row = emergency::open(conn, patient, actor.id.0, &reason, minutes)?;
-            ledger::record(conn, &permit.event)?;
             Ok(emergency::to_view(conn, vec![row])?.remove(0))
         })
         .await?;
@@ -100,16 +92,19 @@ pub async fn list_emergency(
         limit,
         offset,
     };
-    paging::oversight_page(
-        &state,
-        Actor::from(user),
-        (limit, offset),
-        move |conn, scope, actor| {
+    let (items, total) = state
+        .db
+        .listing(user.into(), scope::oversight, move |conn, scope, actor| {
             let (rows, total) = emergency::list(conn, scope, actor, &filter)?;
             Ok((emergency::to_view(conn, rows)?, total))
-        },
-    )
-    .await
+        })
+        .await?;
+    Ok(web::Json(Page {
+        items,
+        total,
+        limit,
+        offset,
+    }))
 }
 
 /// Review an emergency access with a note (admins). Each is reviewed once.
@@ -133,30 +128,27 @@ pub async fn review_emergency(
     let id = id.into_inner();
     let req = body.into_inner();
     let actor = Actor::from(user);
+    let audit = Audit::change(&ctx, actor, Action::Administer, Ledger::EmergencyReviewed);
     let view = state
         .db
-        .run(move |conn| {
-            let event = NewEvent::new(Ledger::EmergencyReviewed, &ctx);
-            let Some(row) = emergency::find_for_update(conn, id)? else {
-                return Err(access::deny_missing(conn, actor, event));
-            };
-            let permit = access::authorize(
-                conn,
-                actor,
-                Action::Administer,
-                &Target::Patient(row.patient_id),
-                event,
-            )?;
-            let note = parse_text("note", &req.note, 1, 1000, true)?;
-            if row.reviewed_at.is_some() {
-                return Err(ApiError::Conflict(
-                    "this emergency access has already been reviewed".into(),
-                ));
-            }
-            let row = emergency::review(conn, id, actor.id.0, &note)?;
-            ledger::record(conn, &permit.event.subject_user(UserId(row.doctor_id)))?;
-            Ok(emergency::to_view(conn, vec![row])?.remove(0))
-        })
+        .audited_find(
+            audit,
+            move |conn| {
+                let row = emergency::find_for_update(conn, id)?;
+                Ok(row.map(|r| (Target::Patient(r.patient_id), r)))
+            },
+            move |conn, permit, row| {
+                let note = parse_text("note", &req.note, 1, 1000, true)?;
+                if row.reviewed_at.is_some() {
+                    return Err(ApiError::Conflict(
+                        "this emergency access has already been reviewed".into(),
+                    ));
+                }
+                let row = emergency::review(conn, id, actor.id.0, &note)?;
+                permit.subject_user(UserId(row.doctor_id));
+                Ok(emergency::to_view(conn, vec![row])?.remove(0))
+            },
+        )
         .await?;
     Ok(web::Json(view))
 }

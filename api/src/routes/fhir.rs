@@ -1,9 +1,10 @@
 //! FHIR R4 export of a chart.
 
 use actix_web::{get, web, HttpResponse};
+use shared::ledger::Action as Ledger;
 use shared::{ErrorEnvelope, PatientId};
 
-use crate::access::Actor;
+use crate::access::{Action, Audit, Target};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::fhir;
@@ -37,10 +38,13 @@ pub async fn export_fhir(
         .check(Scope::ExpensiveByUser, &user.id.to_string())?;
     let patient = id.into_inner().0;
     let sealer = state.sealer.clone();
-    let actor = Actor::from(user);
+    // Decided exactly as the chart's record list; one `export` event.
+    let audit = Audit::read(&ctx, user.into(), Action::ListRecords, Ledger::Export);
     let bytes = state
         .db
-        .run(move |conn| fhir::export(conn, &sealer, actor, patient, &ctx))
+        .audited(audit, Target::Patient(patient), move |conn, permit| {
+            fhir::export(conn, &sealer, permit, patient)
+        })
         .await?;
     Ok(HttpResponse::Ok()
         .content_type("application/fhir+json")

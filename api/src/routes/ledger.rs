@@ -17,11 +17,12 @@ use shared::ErrorEnvelope;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use crate::access::{self, Actor, Target};
+use crate::access::Action::Administer;
+use crate::access::{scope, Audit, Target};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::ledger::log::{self, LogFilter, LogScope};
-use crate::ledger::{self, proofs, signer, store, verify, NewEvent};
+use crate::ledger::log::{self, LogFilter};
+use crate::ledger::{proofs, signer, store, verify};
 use crate::rate_limit::Scope;
 use crate::request::RequestContext;
 use crate::routes::paging::PageParams;
@@ -72,9 +73,8 @@ pub async fn list_events(
     };
     let (items, total) = state
         .db
-        .run(move |conn| {
-            let scope = LogScope::load(conn, &user)?;
-            log::list(conn, &scope, &filter)
+        .listing(user.into(), scope::log, move |conn, scope, _| {
+            log::list(conn, scope, &filter)
         })
         .await?;
     Ok(web::Json(Page {
@@ -116,9 +116,8 @@ pub async fn event_proof(
     // Reads, and at most one write (a checkpoint signed on demand).
     let proof = state
         .db
-        .autocommit(move |conn| {
-            let scope = LogScope::load(conn, &user)?;
-            proofs::inclusion(conn, &scope, &signer, seq, tree_size)
+        .listing(user.into(), scope::log, move |conn, scope, _| {
+            proofs::inclusion(conn, scope, &signer, seq, tree_size)
         })
         .await?;
     Ok(web::Json(proof))
@@ -201,11 +200,10 @@ pub async fn sign_checkpoint(
     user: AuthUser,
 ) -> Result<web::Json<SignedCheckpointView>, ApiError> {
     let signer = state.ledger_signer.clone();
-    let refused = NewEvent::new(Action::CheckpointSigned, &ctx);
+    let audit = Audit::change(&ctx, user.into(), Administer, Action::CheckpointSigned);
     let row = state
         .db
-        .run(move |conn| {
-            administer(conn, user, refused)?;
+        .audited(audit, Target::System, move |conn, _| {
             signer::sign_current(conn, &signer)
         })
         .await?;
@@ -238,43 +236,17 @@ pub async fn verify_ledger(
     ctx: RequestContext,
     user: AuthUser,
 ) -> Result<web::Json<VerifyReport>, ApiError> {
-    let refused = NewEvent::new(Action::LedgerVerified, &ctx);
-    state
-        .db
-        .run(move |conn| administer(conn, user, refused))
-        .await?;
-    state
-        .limiter
-        .check(Scope::LedgerVerifyByUser, &user.id.to_string())?;
-    let signer = state.ledger_signer.clone();
+    let st = state.clone();
+    // A read whose snapshot is a read-only transaction of its own; the
+    // event is recorded after it, once the verification finished.
+    let audit = Audit::read(&ctx, user.into(), Administer, Action::LedgerVerified);
     let report = state
         .db
-        .run(move |conn| {
-            verify::begin_snapshot(conn)?;
-            verify::verify_all(conn, signer.verifier_key(), |_, _| {})
+        .audited(audit, Target::System, move |conn, _| {
+            st.limiter
+                .check(Scope::LedgerVerifyByUser, &user.id.to_string())?;
+            verify::verify_snapshot(conn, st.ledger_signer.verifier_key())
         })
         .await?;
-    let event = NewEvent::new(Action::LedgerVerified, &ctx).actor(user.id, user.role);
-    state
-        .db
-        .run(move |conn| ledger::record(conn, &event))
-        .await?;
     Ok(web::Json(report))
-}
-
-/// Admins only; a refusal is recorded as a denied `event`.
-fn administer(
-    conn: &mut diesel::PgConnection,
-    user: AuthUser,
-    event: NewEvent,
-) -> Result<(), ApiError> {
-    let system = &Target::System;
-    access::check(
-        conn,
-        Actor::from(user),
-        access::Action::Administer,
-        system,
-        event,
-    )?;
-    Ok(())
 }

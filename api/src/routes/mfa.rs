@@ -3,13 +3,11 @@
 //! these with a password-only session; everything else needs the full one.
 
 use actix_web::{get, post, web, HttpResponse};
-use shared::ledger::Action;
 use shared::mfa::{RecoveryCodes, TotpCodeRequest, TotpDisableRequest, TotpEnrollment, TotpStatus};
 use shared::{ErrorEnvelope, Role};
 
-use crate::auth::{mfa, password, totp, AuthUserPendingMfa};
+use crate::auth::{account, mfa, totp, AuthUserPendingMfa};
 use crate::error::ApiError;
-use crate::ledger::{self, NewEvent};
 use crate::request::RequestContext;
 use crate::state::AppState;
 use crate::users;
@@ -97,14 +95,7 @@ pub async fn totp_confirm(
     let st = state.clone();
     let codes = state
         .db
-        .run(move |conn| {
-            let codes = mfa::confirm(conn, &st.sealer, user.id.0, &code)?;
-            ledger::record(
-                conn,
-                &NewEvent::new(Action::MfaEnabled, &ctx).actor(user.id, user.role),
-            )?;
-            Ok(codes)
-        })
+        .run(move |conn| account::enable_mfa(conn, &st.sealer, user, &code, &ctx))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -133,18 +124,7 @@ pub async fn totp_disable(
     let attempt = body.into_inner().password;
     state
         .db
-        .run(move |conn| {
-            let row = users::find_by_id(conn, user.id.0)?
-                .ok_or(ApiError::Unauthorized("missing or invalid access token"))?;
-            if !password::verify(&row.password_hash, &attempt)? {
-                return Err(ApiError::validation("password", "the password is wrong"));
-            }
-            mfa::disable(conn, user.id.0)?;
-            ledger::record(
-                conn,
-                &NewEvent::new(Action::MfaDisabled, &ctx).actor(user.id, user.role),
-            )
-        })
+        .run(move |conn| account::disable_mfa(conn, user, &attempt, &ctx))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,16 +1,10 @@
 //! Paging parameters shared by every list endpoint: `limit` 1–100 (default
 //! 50) and `offset` ≥ 0; out-of-range values are a 422, not silently clamped.
 
-use actix_web::web;
-use diesel::PgConnection;
 use serde::Deserialize;
-use shared::paging::Page;
 use utoipa::IntoParams;
 
-use crate::access::scope::{self, ListScope};
-use crate::access::Actor;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 pub const MAX_LIMIT: i64 = 100;
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -45,37 +39,6 @@ impl PageParams {
         }
         Ok((limit, offset))
     }
-}
-
-/// One page of a list whose visibility follows the oversight rules (admins
-/// all, clinicians their own, patients the charts they act for): resolves
-/// the scope and runs `list` — rows, their views and the total — in one
-/// transaction.
-pub async fn oversight_page<T, F>(
-    state: &AppState,
-    actor: Actor,
-    (limit, offset): (i64, i64),
-    list: F,
-) -> Result<web::Json<Page<T>>, ApiError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut PgConnection, &ListScope, Actor) -> Result<(Vec<T>, i64), ApiError>
-        + Send
-        + 'static,
-{
-    let (items, total) = state
-        .db
-        .run(move |conn| {
-            let scope = scope::oversight(conn, actor)?;
-            list(conn, &scope, actor)
-        })
-        .await?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        limit,
-        offset,
-    }))
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! Patient profiles: the caller's list, one profile, the clinicians' patient
-//! directory, admin creation of profiles and guardian links.
+//! directory, admin creation of profiles and guardian links. Reads and
+//! changes are audited actions (`access::audited`); the list is scoped by
+//! `access::scope`.
 
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
@@ -12,11 +14,10 @@ use shared::patients::{
 use shared::{ErrorEnvelope, PatientId, Role, UserId};
 use utoipa::IntoParams;
 
-use crate::access::{self, scope, Action, Actor, Target};
+use crate::access::{scope, Action, Actor, Audit, Target};
 use crate::auth::AuthUser;
 use crate::clinical::{guardians, patients};
 use crate::error::ApiError;
-use crate::ledger::{self, NewEvent};
 use crate::request::RequestContext;
 use crate::routes::paging::PageParams;
 use crate::state::AppState;
@@ -86,18 +87,20 @@ pub async fn list_patients(
     let (limit, offset) = page.resolve()?;
     let text = search_text(query.into_inner().q)?;
     let sealer = state.sealer.clone();
-    let actor = Actor::from(user);
     let (items, total) = state
         .db
-        .run(move |conn| {
-            let scope = scope::visible_patients(conn, actor)?;
-            let (rows, total) = patients::list(conn, &scope, text.as_deref(), limit, offset)?;
-            let items = rows
-                .iter()
-                .map(|r| r.profile(&sealer))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((items, total))
-        })
+        .listing(
+            user.into(),
+            scope::visible_patients,
+            move |conn, scope, _| {
+                let (rows, total) = patients::list(conn, scope, text.as_deref(), limit, offset)?;
+                let items = rows
+                    .iter()
+                    .map(|r| r.profile(&sealer))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((items, total))
+            },
+        )
         .await?;
     Ok(web::Json(Page {
         items,
@@ -126,23 +129,20 @@ pub async fn directory(
 ) -> Result<web::Json<Page<DirectoryEntry>>, ApiError> {
     let (limit, offset) = page.resolve()?;
     let text = search_text(query.into_inner().q)?;
-    let actor = Actor::from(user);
+    let audit = Audit::read(
+        &ctx,
+        user.into(),
+        Action::SearchDirectory,
+        Ledger::DirectorySearched,
+    );
     let (items, total) = state
         .db
-        .run(move |conn| {
-            let permit = access::authorize(
-                conn,
-                actor,
-                Action::SearchDirectory,
-                &Target::System,
-                NewEvent::new(Ledger::DirectorySearched, &ctx),
-            )?;
+        .audited(audit, Target::System, move |conn, _| {
             let text = text.filter(|t| t.chars().count() >= 2).ok_or_else(|| {
                 ApiError::validation("q", "search text of at least 2 characters is required")
             })?;
             let (rows, total) =
                 patients::list(conn, &scope::ListScope::All, Some(&text), limit, offset)?;
-            permit.record(conn)?;
             Ok((rows.iter().map(|r| r.directory_entry()).collect(), total))
         })
         .await?;
@@ -169,19 +169,11 @@ pub async fn get_patient(
 ) -> Result<web::Json<PatientProfile>, ApiError> {
     let id = id.into_inner().0;
     let sealer = state.sealer.clone();
-    let actor = Actor::from(user);
+    let audit = Audit::read(&ctx, user.into(), Action::ViewProfile, Ledger::RecordViewed);
     let profile = state
         .db
-        .run(move |conn| {
-            let permit = access::authorize(
-                conn,
-                actor,
-                Action::ViewProfile,
-                &Target::Patient(id),
-                NewEvent::new(Ledger::RecordViewed, &ctx),
-            )?;
+        .audited(audit, Target::Patient(id), move |conn, _| {
             let row = patients::find(conn, id)?.ok_or(ApiError::NotFound("not found"))?;
-            permit.record(conn)?;
             row.profile(&sealer)
         })
         .await?;
@@ -225,16 +217,10 @@ pub async fn create_patient(
         .map(|a| NewAccount::parse(&a.username, &a.password, Role::Patient, &full_name))
         .transpose()?;
     let sealer = state.sealer.clone();
+    let audit = Audit::change(&ctx, actor, Action::Administer, Ledger::PatientRegistered);
     let profile = state
         .db
-        .run(move |conn| {
-            let permit = access::authorize(
-                conn,
-                actor,
-                Action::Administer,
-                &Target::System,
-                NewEvent::new(Ledger::PatientRegistered, &ctx),
-            )?;
+        .audited(audit, Target::System, move |conn, permit| {
             let user_id = match (body.user_id, account) {
                 (Some(UserId(u)), _) => {
                     let row = users::find_by_id(conn, u)?
@@ -248,9 +234,8 @@ pub async fn create_patient(
                     Some(u)
                 }
                 (None, Some(account)) => {
-                    let event =
-                        NewEvent::new(Ledger::UserCreated, &ctx).actor(actor.id, actor.role);
-                    Some(users::create(conn, account, event)?.id)
+                    permit.also(Ledger::UserCreated);
+                    Some(users::insert(conn, account)?.id)
                 }
                 (None, None) => None,
             };
@@ -266,11 +251,10 @@ pub async fn create_patient(
                     created_by: Some(actor.id.0),
                 },
             )?;
-            let mut event = access::EventExt::patient_uuid(permit.event, row.id);
+            permit.patient(row.id);
             if let Some(u) = user_id {
-                event = event.subject_user(UserId(u));
+                permit.subject_user(UserId(u));
             }
-            ledger::record(conn, &event)?;
             row.profile(&sealer)
         })
         .await?;
@@ -296,18 +280,15 @@ pub async fn list_guardians(
 ) -> Result<web::Json<Page<Guardianship>>, ApiError> {
     let (limit, offset) = page.resolve()?;
     let id = id.into_inner().0;
-    let actor = Actor::from(user);
+    let audit = Audit::read(
+        &ctx,
+        user.into(),
+        Action::ViewGuardians,
+        Ledger::GuardiansViewed,
+    );
     let (items, total) = state
         .db
-        .run(move |conn| {
-            let event = NewEvent::new(Ledger::GuardiansViewed, &ctx);
-            access::view(
-                conn,
-                actor,
-                Action::ViewGuardians,
-                &Target::Patient(id),
-                event,
-            )?;
+        .audited(audit, Target::Patient(id), move |conn, _| {
             guardians::for_patient(conn, id, limit, offset)
         })
         .await?;
@@ -341,17 +322,12 @@ pub async fn link_guardian(
     let body = body.into_inner();
     let actor = Actor::from(user);
     let relationship = parse_text("relationship", &body.relationship, 1, 100, false)?;
+    let audit = Audit::change(&ctx, actor, Action::Administer, Ledger::GuardianLinked)
+        .subject(body.guardian_user_id);
     let link = state
         .db
-        .run(move |conn| {
-            let permit = access::authorize(
-                conn,
-                actor,
-                Action::Administer,
-                &Target::Patient(id),
-                NewEvent::new(Ledger::GuardianLinked, &ctx),
-            )?;
-            let link = guardians::link(
+        .audited(audit, Target::Patient(id), move |conn, _| {
+            guardians::link(
                 conn,
                 guardians::NewLink {
                     guardian_user_id: body.guardian_user_id.0,
@@ -360,9 +336,7 @@ pub async fn link_guardian(
                     ends_at: body.ends_at,
                     created_by: Some(actor.id.0),
                 },
-            )?;
-            ledger::record(conn, &permit.event.subject_user(body.guardian_user_id))?;
-            Ok(link)
+            )
         })
         .await?;
     Ok(HttpResponse::Created().json(link))

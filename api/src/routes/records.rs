@@ -1,7 +1,8 @@
 //! Clinical records: a chart's list, adding, reading one, amending (a new
-//! version), and the version history. Every record disclosed — one by one or
-//! in a list — writes its own `record_viewed` event with the basis that
-//! allowed it and the SHA-256 of the plaintext, in the same transaction.
+//! version), and the version history. Every handler is an audited action
+//! (`access::audited`): every record disclosed — one by one or in a list —
+//! gets its own `record_viewed` event with the basis that allowed it and the
+//! SHA-256 of the plaintext (a list's events in one INSERT).
 //!
 //! A body that fails to open (e.g. a ciphertext moved between rows) is never
 //! returned: a single read answers 409 `sealed_content_unreadable`, a list
@@ -19,12 +20,10 @@ use shared::{ErrorEnvelope, PatientId, RecordId, UserId};
 use utoipa::IntoParams;
 
 use crate::access::event::digest;
-use crate::access::{self, policy, Action, Actor, EventExt, Facts, Target};
+use crate::access::{Action, Actor, Audit, Target};
 use crate::auth::AuthUser;
-use crate::clinical::records::{self, RecordRow, VersionRow};
-use crate::crypto::Sealer;
+use crate::clinical::{disclosure, records};
 use crate::error::ApiError;
-use crate::ledger::{self, NewEvent};
 use crate::request::RequestContext;
 use crate::routes::paging::PageParams;
 use crate::routes::patients::search_text;
@@ -49,29 +48,6 @@ pub struct RecordQuery {
     pub since: Option<DateTime<Utc>>,
     /// Created before this time.
     pub until: Option<DateTime<Utc>>,
-}
-
-/// Opens a version and records its disclosure: the event carries the basis
-/// and the plaintext digest, or is a denial when the body did not open.
-fn disclose(
-    conn: &mut diesel::PgConnection,
-    sealer: &Sealer,
-    record: &RecordRow,
-    version: &VersionRow,
-    author: String,
-    event: NewEvent,
-) -> Result<RecordView, ApiError> {
-    match version.open(sealer, record.patient_id) {
-        Ok(plain) => {
-            ledger::record(conn, &event.digests(None, Some(digest(&plain))))?;
-            records::view(record, version, author, Some(&plain))
-        }
-        Err(e) => {
-            tracing::warn!(record_id = %record.id, version = version.version, error = %e, "record body failed to open");
-            ledger::record(conn, &event.denied())?;
-            records::view(record, version, author, None)
-        }
-    }
 }
 
 /// A chart's records the caller may read, newest first, with their current
@@ -105,35 +81,13 @@ pub async fn list_records(
         offset,
     };
     let sealer = state.sealer.clone();
-    let actor = Actor::from(user);
+    let audit =
+        Audit::read(&ctx, user.into(), Action::ListRecords, Ledger::RecordViewed).per_item();
     let (items, total) = state
         .db
-        .run(move |conn| {
-            let target = Target::Patient(patient);
-            let facts = Facts::load(conn, actor, patient)?;
-            let decision = policy::decide(actor, Action::ListRecords, &target, Some(&facts));
-            let gate = NewEvent::new(Ledger::RecordViewed, &ctx);
-            let permit = access::enforce(conn, decision, actor, &target, gate)?;
-            let readable = policy::readable(actor, &facts);
-            let (rows, total) = records::list(conn, patient, &readable, &filter)?;
-            let mut items = Vec::with_capacity(rows.len());
-            let mut versions = Vec::with_capacity(rows.len());
-            for row in &rows {
-                versions.push(records::version(conn, row.id, row.current_version)?);
-            }
-            let names = records::author_names(conn, &versions.iter().collect::<Vec<_>>())?;
-            for (row, version) in rows.iter().zip(&versions) {
-                let target = Target::Record(row.as_ref()?);
-                let Some(basis) =
-                    policy::decide(actor, Action::ReadRecord, &target, Some(&facts)).basis()
-                else {
-                    continue;
-                };
-                let event = permit.template().record_uuid(row.id).with_basis(&basis);
-                let author = names.get(&version.author_id).cloned().unwrap_or_default();
-                items.push(disclose(conn, &sealer, row, version, author, event)?);
-            }
-            Ok((items, total))
+        .audited(audit, Target::Patient(patient), move |conn, permit| {
+            let (rows, total) = records::list(conn, patient, &permit.readable(), &filter)?;
+            Ok((disclosure::current(conn, &sealer, permit, &rows)?, total))
         })
         .await?;
     Ok(web::Json(Page {
@@ -168,29 +122,22 @@ pub async fn create_record(
     let req = body.into_inner();
     let sealer = state.sealer.clone();
     let actor = Actor::from(user);
+    let audit = Audit::change(
+        &ctx,
+        actor,
+        Action::CreateRecord(req.kind),
+        Ledger::RecordCreated,
+    );
     let view = state
         .db
-        .run(move |conn| {
-            let permit = access::authorize(
-                conn,
-                actor,
-                Action::CreateRecord(req.kind),
-                &Target::Patient(patient),
-                NewEvent::new(Ledger::RecordCreated, &ctx),
-            )?;
+        .audited(audit, Target::Patient(patient), move |conn, permit| {
             let title = parse_title(&req.title)?;
             let body = parse_body(req.kind, &req.body)?;
             let plain =
                 serde_json::to_vec(&body).map_err(|e| ApiError::internal("encoding body", e))?;
             let (row, version) =
                 records::create(conn, &sealer, patient, req.kind, &title, &plain, actor)?;
-            ledger::record(
-                conn,
-                &permit
-                    .event
-                    .record_uuid(row.id)
-                    .digests(None, Some(digest(&plain))),
-            )?;
+            permit.record(row.id).digests(None, Some(digest(&plain)));
             let author = records::author_names(conn, &[&version])?
                 .remove(&version.author_id)
                 .unwrap_or_default();
@@ -198,15 +145,6 @@ pub async fn create_record(
         })
         .await?;
     Ok(HttpResponse::Created().json(view))
-}
-
-fn missing(
-    conn: &mut diesel::PgConnection,
-    actor: Actor,
-    id: uuid::Uuid,
-    event: NewEvent,
-) -> ApiError {
-    access::deny_missing(conn, actor, event.record_uuid(id))
 }
 
 /// Read one record (its current version). Logged with the basis.
@@ -226,37 +164,36 @@ pub async fn get_record(
 ) -> Result<web::Json<RecordView>, ApiError> {
     let id = id.into_inner().0;
     let sealer = state.sealer.clone();
-    let actor = Actor::from(user);
-    // Autocommit: reads, then exactly one ledger INSERT (allowed, denied or
-    // unreadable), which is durable before anything is returned. Keep it to
-    // one write, or go back to `run`.
+    // A read: the record, its current version and author name in one query,
+    // the facts, then the one ledger INSERT (allowed, denied or unreadable),
+    // durable before anything is returned.
+    let audit =
+        Audit::read(&ctx, user.into(), Action::ReadRecord, Ledger::RecordViewed).naming_record(id);
     let view = state
         .db
-        .autocommit(move |conn| {
-            let event = NewEvent::new(Ledger::RecordViewed, &ctx);
-            // Record, current version and author name in one round trip;
-            // nothing of the version leaves this closure unless authorized.
-            let Some((row, version, author)) = records::find_current(conn, id)? else {
-                return Err(missing(conn, actor, id, event));
-            };
-            let permit = access::authorize(
-                conn,
-                actor,
-                Action::ReadRecord,
-                &Target::Record(row.as_ref()?),
-                event,
-            )?;
-            let version = match version {
-                Some(v) => v,
-                None => records::version(conn, row.id, row.current_version)?,
-            };
-            let author = author.unwrap_or_default();
-            let view = disclose(conn, &sealer, &row, &version, author, permit.event)?;
-            if view.unreadable {
-                return Err(ApiError::SealBroken.after_commit());
-            }
-            Ok(view)
-        })
+        .audited_find(
+            audit,
+            move |conn| {
+                // Nothing of the version leaves this closure unless authorized.
+                let Some(found) = records::find_current(conn, id)? else {
+                    return Ok(None);
+                };
+                Ok(Some((Target::Record(found.0.as_ref()?), found)))
+            },
+            move |conn, permit, (row, version, author)| {
+                let version = match version {
+                    Some(v) => v,
+                    None => records::version(conn, row.id, row.current_version)?,
+                };
+                let (view, digest) =
+                    disclosure::open(&sealer, &row, &version, author.unwrap_or_default())?;
+                permit.digests(None, digest);
+                if digest.is_none() {
+                    return Err(permit.refuse(ApiError::SealBroken));
+                }
+                Ok(view)
+            },
+        )
         .await?;
     Ok(web::Json(view))
 }
@@ -284,47 +221,40 @@ pub async fn amend_record(
     let req = body.into_inner();
     let sealer = state.sealer.clone();
     let actor = Actor::from(user);
+    let audit =
+        Audit::change(&ctx, actor, Action::AmendRecord, Ledger::RecordAmended).naming_record(id);
     let view = state
         .db
-        .run(move |conn| {
-            let event = NewEvent::new(Ledger::RecordAmended, &ctx);
-            let Some(row) = records::find_for_update(conn, id)? else {
-                return Err(missing(conn, actor, id, event));
-            };
-            let record = row.as_ref()?;
-            let permit = access::authorize(
-                conn,
-                actor,
-                Action::AmendRecord,
-                &Target::Record(record),
-                event,
-            )?;
-            let reason = shared::patients::parse_text("reason", &req.reason, 3, 500, true)?;
-            let title = match &req.title {
-                Some(t) => parse_title(t)?,
-                None => row.title.clone(),
-            };
-            let body = parse_body(record.kind, &req.body)?;
-            let plain =
-                serde_json::to_vec(&body).map_err(|e| ApiError::internal("encoding body", e))?;
-            let current = records::version(conn, row.id, row.current_version)?;
-            let Ok(prior) = current.open(&sealer, row.patient_id) else {
-                ledger::record(conn, &permit.event.denied())?;
-                return Err(ApiError::SealBroken.after_commit());
-            };
-            let (row, version) =
-                records::amend(conn, &sealer, &row, &title, &plain, &reason, actor)?;
-            ledger::record(
-                conn,
-                &permit
-                    .event
-                    .digests(Some(digest(&prior)), Some(digest(&plain))),
-            )?;
-            let author = records::author_names(conn, &[&version])?
-                .remove(&version.author_id)
-                .unwrap_or_default();
-            records::view(&row, &version, author, Some(&plain))
-        })
+        .audited_find(
+            audit,
+            move |conn| {
+                let Some(row) = records::find_for_update(conn, id)? else {
+                    return Ok(None);
+                };
+                Ok(Some((Target::Record(row.as_ref()?), row)))
+            },
+            move |conn, permit, row| {
+                let reason = shared::patients::parse_text("reason", &req.reason, 3, 500, true)?;
+                let title = match &req.title {
+                    Some(t) => parse_title(t)?,
+                    None => row.title.clone(),
+                };
+                let body = parse_body(row.kind()?, &req.body)?;
+                let plain = serde_json::to_vec(&body)
+                    .map_err(|e| ApiError::internal("encoding body", e))?;
+                let current = records::version(conn, row.id, row.current_version)?;
+                let Ok(prior) = current.open(&sealer, row.patient_id) else {
+                    return Err(permit.refuse(ApiError::SealBroken));
+                };
+                let (row, version) =
+                    records::amend(conn, &sealer, &row, &title, &plain, &reason, actor)?;
+                permit.digests(Some(digest(&prior)), Some(digest(&plain)));
+                let author = records::author_names(conn, &[&version])?
+                    .remove(&version.author_id)
+                    .unwrap_or_default();
+                records::view(&row, &version, author, Some(&plain))
+            },
+        )
         .await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -349,30 +279,27 @@ pub async fn record_versions(
     let id = id.into_inner().0;
     let (limit, offset) = page.resolve()?;
     let sealer = state.sealer.clone();
-    let actor = Actor::from(user);
+    let audit = Audit::read(&ctx, user.into(), Action::ReadRecord, Ledger::RecordViewed)
+        .naming_record(id)
+        .per_item();
     let (items, total) = state
         .db
-        .run(move |conn| {
-            let event = NewEvent::new(Ledger::RecordViewed, &ctx);
-            let Some(row) = records::find(conn, id)? else {
-                return Err(missing(conn, actor, id, event));
-            };
-            let permit = access::authorize(
-                conn,
-                actor,
-                Action::ReadRecord,
-                &Target::Record(row.as_ref()?),
-                event,
-            )?;
-            let (versions, total) = records::versions(conn, id, limit, offset)?;
-            let names = records::author_names(conn, &versions.iter().collect::<Vec<_>>())?;
-            let mut items = Vec::with_capacity(versions.len());
-            for v in &versions {
-                let author = names.get(&v.author_id).cloned().unwrap_or_default();
-                items.push(disclose(conn, &sealer, &row, v, author, permit.template())?);
-            }
-            Ok((items, total))
-        })
+        .audited_find(
+            audit,
+            move |conn| {
+                let Some(row) = records::find(conn, id)? else {
+                    return Ok(None);
+                };
+                Ok(Some((Target::Record(row.as_ref()?), row)))
+            },
+            move |conn, permit, row| {
+                let (versions, total) = records::versions(conn, id, limit, offset)?;
+                Ok((
+                    disclosure::versions(conn, &sealer, permit, &row, &versions)?,
+                    total,
+                ))
+            },
+        )
         .await?;
     Ok(web::Json(Page {
         items,

@@ -1,7 +1,6 @@
 //! Account administration (admin only): list, create, read, change.
 
 use actix_web::{get, patch, post, web, HttpResponse};
-use diesel::PgConnection;
 use serde::Deserialize;
 use shared::auth::{DisplayName, NewPassword};
 use shared::ledger::Action as Ledger;
@@ -10,10 +9,9 @@ use shared::users::{CreateUserRequest, UpdateUserRequest, UserSummary};
 use shared::{ErrorEnvelope, Role, UserId};
 use utoipa::IntoParams;
 
-use crate::access::{self, Action, Actor, Target};
+use crate::access::{Action, Audit, Target};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::ledger::NewEvent;
 use crate::request::RequestContext;
 use crate::routes::paging::PageParams;
 use crate::routes::patients::search_text;
@@ -58,11 +56,10 @@ pub async fn list_users(
         limit,
         offset,
     };
-    let event = NewEvent::new(Ledger::UserViewed, &ctx);
+    let audit = Audit::read(&ctx, user.into(), Action::Administer, Ledger::UserViewed);
     let (rows, total) = state
         .db
-        .run(move |conn| {
-            administer_view(conn, user, event)?;
+        .audited(audit, Target::System, move |conn, _| {
             users::list(conn, &filter)
         })
         .await?;
@@ -92,18 +89,19 @@ pub async fn create_user(
     body: web::Json<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let event = NewEvent::new(Ledger::UserCreated, &ctx).actor(user.id, user.role);
+    let audit = Audit::change(&ctx, user.into(), Action::Administer, Ledger::UserCreated);
     let row = state
         .db
-        .run(move |conn| {
-            administer(conn, user, event.clone())?;
+        .audited(audit, Target::System, move |conn, permit| {
             let account = NewAccount::parse(
                 &body.username,
                 &body.password,
                 body.role,
                 &body.display_name,
             )?;
-            users::create(conn, account, event)
+            let row = users::insert(conn, account)?;
+            permit.subject_user(UserId(row.id));
+            Ok(row)
         })
         .await?;
     Ok(HttpResponse::Created().json(row.summary()?))
@@ -124,11 +122,10 @@ pub async fn get_user(
     id: web::Path<UserId>,
 ) -> Result<web::Json<UserSummary>, ApiError> {
     let id = id.into_inner();
-    let event = NewEvent::new(Ledger::UserViewed, &ctx).subject_user(id);
+    let audit = Audit::read(&ctx, user.into(), Action::Administer, Ledger::UserViewed).subject(id);
     let row = state
         .db
-        .run(move |conn| {
-            administer_view(conn, user, event)?;
+        .audited(audit, Target::System, move |conn, _| {
             users::find_by_id(conn, id.0)
         })
         .await?
@@ -157,14 +154,13 @@ pub async fn update_user(
 ) -> Result<web::Json<UserSummary>, ApiError> {
     let id = id.into_inner();
     let body = body.into_inner();
-    let event = NewEvent::new(Ledger::UserChanged, &ctx).actor(user.id, user.role);
-    let refused = event.clone().subject_user(id);
+    let audit =
+        Audit::change(&ctx, user.into(), Action::Administer, Ledger::UserChanged).subject(id);
     let row = state
         .db
-        .run(move |conn| {
-            administer(conn, user, refused)?;
+        .audited(audit, Target::System, move |conn, _| {
             let change = account_change(body, id == user.id)?;
-            users::change(conn, id.0, change, event)
+            users::change(conn, id.0, change)
         })
         .await?;
     Ok(web::Json(row.summary()?))
@@ -192,32 +188,4 @@ fn account_change(body: UpdateUserRequest, own: bool) -> Result<AccountChange, A
             .map(NewPassword::parse)
             .transpose()?,
     })
-}
-
-/// Admins only; a refusal is recorded as a denied `event`.
-fn administer(conn: &mut PgConnection, user: AuthUser, event: NewEvent) -> Result<(), ApiError> {
-    access::check(
-        conn,
-        Actor::from(user),
-        Action::Administer,
-        &Target::System,
-        event,
-    )?;
-    Ok(())
-}
-
-/// Admins only, for reading accounts: the view is recorded either way.
-fn administer_view(
-    conn: &mut PgConnection,
-    user: AuthUser,
-    event: NewEvent,
-) -> Result<(), ApiError> {
-    access::view(
-        conn,
-        Actor::from(user),
-        Action::Administer,
-        &Target::System,
-        event,
-    )?;
-    Ok(())
 }

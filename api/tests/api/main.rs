@@ -4,6 +4,7 @@
 mod helpers;
 
 mod admin_views;
+mod audited;
 mod auth_lifecycle;
 mod authz_matrix;
 mod bad_input;
