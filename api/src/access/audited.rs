@@ -9,7 +9,9 @@
 //!    fails — and answers 403 or 404;
 //! 4. on an allow, runs the action with a [`Permit`] and then records the
 //!    allowed event exactly once (or, for a disclosure of many items, one event
-//!    per item, all in one INSERT), in the action's transaction.
+//!    per item, all in one INSERT), in the action's transaction. (One
+//!    action is its own record and logs only refusals: signing a checkpoint,
+//!    [`Audit::refusals_only`].)
 //!
 //! The handler never sees the event: it can add what only the action knows
 //! (the new record's id, the account it concerns, content digests) through
@@ -53,6 +55,7 @@ pub struct Audit {
     event: NewEvent,
     mode: Mode,
     per_item: bool,
+    refusals_only: bool,
 }
 
 impl Audit {
@@ -74,6 +77,7 @@ impl Audit {
             event: NewEvent::new(logged, ctx).actor(actor.id, actor.role),
             mode,
             per_item: false,
+            refusals_only: false,
         }
     }
 
@@ -82,6 +86,15 @@ impl Audit {
     /// nothing, because nothing was disclosed).
     pub fn per_item(mut self) -> Self {
         self.per_item = true;
+        self
+    }
+
+    /// For the one action that is its own record: signing a checkpoint on
+    /// demand stores the signed checkpoint, and an allowed event would grow
+    /// the log it just signed (so "sign now" could never return the current
+    /// checkpoint). Only a refusal is recorded.
+    pub fn refusals_only(mut self) -> Self {
+        self.refusals_only = true;
         self
     }
 
@@ -109,6 +122,7 @@ pub struct Permit {
     also: Vec<Logged>,
     items: Option<Vec<NewEvent>>,
     refused: bool,
+    refusals_only: bool,
 }
 
 impl Permit {
@@ -192,6 +206,9 @@ impl Permit {
         if let Some(items) = self.items {
             return items;
         }
+        if self.refusals_only && !self.refused {
+            return Vec::new();
+        }
         let event = if self.refused {
             self.event.denied()
         } else {
@@ -247,6 +264,7 @@ where
         action,
         mut event,
         per_item,
+        refusals_only,
         ..
     } = audit;
     let Some((target, found)) = locate(conn)? else {
@@ -276,6 +294,7 @@ where
         also: Vec::new(),
         items: per_item.then(Vec::new),
         refused: false,
+        refusals_only,
     };
     match act(conn, &mut permit, found) {
         Ok(value) => Ok(Attempt::Done(value, permit.into_events())),

@@ -1,7 +1,9 @@
 //! Clinical data repositories: patients and clinicians, records and their
 //! sealed versions, consents, access requests, guardian links and emergency
-//! access. Functions take `&mut PgConnection` so a handler composes them
-//! with the access decision and the ledger event in one transaction.
+//! access, and [`disclosure`] of record bodies to an allowed reader.
+//! Functions take `&mut PgConnection` so an audited action
+//! (`access::audited`) composes them with the decision and the ledger event
+//! in one transaction. This module imports `access` (never the reverse).
 //!
 //! Nothing here decides who may do what (that is `access`), and nothing here
 //! logs clinical text: bodies and contact details are sealed before they

@@ -10,7 +10,8 @@ use shared::records::{RecordKind, RecordView};
 use shared::{PatientId, RecordId, Role, UserId};
 use uuid::Uuid;
 
-use crate::access::{Actor, Readable, RecordRef};
+use crate::access::audited::Found;
+use crate::access::{Actor, Readable, RecordRef, Target};
 use crate::clinical::{stored, user_names};
 use crate::crypto::{Aad, OpenError, Sealer};
 use crate::db::schema::{record_versions, records};
@@ -108,6 +109,36 @@ pub fn view(
         unreadable: parsed.is_none(),
         body: parsed,
     })
+}
+
+/// A record as the target of an audited action (`None`: no such record),
+/// found by [`find`] or [`find_for_update`].
+pub fn target(conn: &mut PgConnection, id: Uuid, lock: bool) -> Result<Found<RecordRow>, ApiError> {
+    let row = if lock {
+        find_for_update(conn, id)?
+    } else {
+        find(conn, id)?
+    };
+    row.map(|r| Ok((Target::Record(r.as_ref()?), r)))
+        .transpose()
+}
+
+/// A body as stored and digested: its canonical JSON bytes.
+pub fn encode_body(body: &serde_json::Value) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(body).map_err(|e| ApiError::internal("encoding body", e))
+}
+
+/// The writer's view of a version just written, with its author's name.
+pub fn written_view(
+    conn: &mut PgConnection,
+    record: &RecordRow,
+    version: &VersionRow,
+    plain: &[u8],
+) -> Result<RecordView, ApiError> {
+    let author = author_names(conn, &[version])?
+        .remove(&version.author_id)
+        .unwrap_or_default();
+    view(record, version, author, Some(plain))
 }
 
 pub fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<RecordRow>, ApiError> {
@@ -327,6 +358,23 @@ pub fn versions(
         .select(VersionRow::as_select())
         .load(conn)?;
     Ok((rows, total))
+}
+
+/// Every version of these records, oldest first per record, in one query.
+pub fn versions_of(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<VersionRow>>, ApiError> {
+    let rows: Vec<VersionRow> = record_versions::table
+        .filter(record_versions::record_id.eq_any(ids))
+        .order((record_versions::record_id, record_versions::version))
+        .select(VersionRow::as_select())
+        .load(conn)?;
+    let mut out: std::collections::HashMap<Uuid, Vec<VersionRow>> = Default::default();
+    for v in rows {
+        out.entry(v.record_id).or_default().push(v);
+    }
+    Ok(out)
 }
 
 /// Author names for a set of versions.

@@ -4,7 +4,9 @@
 //! ledger event and checkpoint that prove it), and the active consents the
 //! caller may see. Access is decided exactly as for the chart's record list;
 //! the export itself is one `export` ledger event carrying the SHA-256 of the
-//! bytes sent. Nothing here decides access on its own.
+//! bytes sent. It runs as an audited read (`access::audited`): nothing here
+//! decides access or writes the ledger; it asks the permit about each record
+//! and puts the digest on the permit's event.
 
 pub mod resources;
 
@@ -22,7 +24,7 @@ use crate::crypto::Sealer;
 use crate::error::ApiError;
 use resources::LedgerProof;
 
-/// Most records (and versions per record) one export carries.
+/// Most records one export carries.
 const MAX_ITEMS: i64 = 10_000;
 
 /// Builds the export for the permit's reader (an audited `ListRecords` on
@@ -49,16 +51,22 @@ pub fn export(
         offset: 0,
     };
     let (rows, _) = records::list(conn, patient, &readable, &filter)?;
-    for row in &rows {
+    let mut allowed = Vec::with_capacity(rows.len());
+    for row in rows {
         if permit
             .allows(Action::ReadRecord, &Target::Record(row.as_ref()?))
-            .is_none()
+            .is_some()
         {
-            continue;
+            allowed.push(row);
         }
-        let (mut versions, _) = records::versions(conn, row.id, MAX_ITEMS, 0)?;
-        versions.sort_by_key(|v| v.version);
-        let names = records::author_names(conn, &versions.iter().collect::<Vec<_>>())?;
+    }
+    // Every version of every allowed record, and their authors' names, in
+    // one query each.
+    let ids: Vec<Uuid> = allowed.iter().map(|r| r.id).collect();
+    let mut by_record = records::versions_of(conn, &ids)?;
+    let names = records::author_names(conn, &by_record.values().flatten().collect::<Vec<_>>())?;
+    for row in &allowed {
+        let versions = by_record.remove(&row.id).unwrap_or_default();
         let mut views = Vec::with_capacity(versions.len());
         for v in &versions {
             // A version that does not open is left out, never sent half-read.

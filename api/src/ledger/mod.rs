@@ -1,5 +1,10 @@
-//! The ledger: every auditable action writes one event through [`record`],
-//! inside the action's own transaction — no event, no action.
+//! The ledger: every auditable action writes its event through [`record`]
+//! (or several through [`record_all`], one INSERT) inside the action's own
+//! transaction — no event, no action. Actions on patient or account data
+//! reach it only through `access::audited`, which records the denied or the
+//! single allowed event; events that are no policy decision are written by
+//! their domain function (`auth::login`, `auth::account`, the consent-expiry
+//! sweep, key rotation, the seed).
 //!
 //! This module owns the `ledger_entries` table and must never store clinical
 //! text or secrets: only ids, enums, request metadata and SHA-256 digests.

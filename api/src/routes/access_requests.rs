@@ -23,7 +23,7 @@ use crate::clinical::requests::{self, RequestRow};
 use crate::clinical::{consents, records};
 use crate::error::ApiError;
 use crate::request::RequestContext;
-use crate::routes::paging::PageParams;
+use crate::routes::paging::{self, PageParams};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -56,19 +56,17 @@ pub async fn list_requests(
         limit,
         offset,
     };
-    let (items, total) = state
-        .db
-        .listing(user.into(), scope::oversight, move |conn, scope, actor| {
+    paging::scoped(
+        &state,
+        user.into(),
+        scope::oversight,
+        (limit, offset),
+        move |conn, scope, actor| {
             let (rows, total) = requests::list(conn, scope, actor, &filter)?;
             Ok((requests::to_view(conn, rows)?, total))
-        })
-        .await?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+        },
+    )
+    .await
 }
 
 fn check_duration(hours: i32) -> Result<i32, ApiError> {

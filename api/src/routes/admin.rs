@@ -16,7 +16,7 @@ use crate::auth::AuthUser;
 use crate::clinical::{overview, patients, records};
 use crate::error::ApiError;
 use crate::request::RequestContext;
-use crate::routes::paging::PageParams;
+use crate::routes::paging::{self, PageParams};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -67,12 +67,7 @@ pub async fn access_overview(
         .skip(offset as usize)
         .take(limit as usize)
         .collect();
-    Ok(web::Json(Page {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+    Ok(paging::page((items, total), (limit, offset)))
 }
 
 /// Patients by age band and sex (admins).
@@ -129,12 +124,7 @@ pub async fn sealed_record(
         .db
         .audited_find(
             audit,
-            move |conn| {
-                let Some(row) = records::find(conn, id)? else {
-                    return Ok(None);
-                };
-                Ok(Some((Target::Record(row.as_ref()?), row)))
-            },
+            move |conn| records::target(conn, id, false),
             move |conn, _, row| {
                 let (versions, _) = records::versions(conn, id, i64::from(i32::MAX), 0)?;
                 let b64 = base64::engine::general_purpose::STANDARD;

@@ -14,7 +14,7 @@ use crate::auth::AuthUser;
 use crate::clinical::clinicians;
 use crate::error::ApiError;
 use crate::request::RequestContext;
-use crate::routes::paging::PageParams;
+use crate::routes::paging::{self, PageParams};
 use crate::routes::patients::search_text;
 use crate::state::AppState;
 
@@ -49,18 +49,14 @@ pub async fn list_clinicians(
     let (limit, offset) = page.resolve()?;
     let q = query.into_inner();
     let text = search_text(q.q)?;
-    let (items, total) = state
-        .db
-        .listing(user.into(), scope::clinicians, move |conn, (), _| {
-            clinicians::directory(conn, text.as_deref(), q.role, limit, offset)
-        })
-        .await?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+    paging::scoped(
+        &state,
+        user.into(),
+        scope::clinicians,
+        (limit, offset),
+        move |conn, (), _| clinicians::directory(conn, text.as_deref(), q.role, limit, offset),
+    )
+    .await
 }
 
 /// Create the clinician profile of a doctor or nurse account (admin).

@@ -15,7 +15,7 @@ use crate::auth::AuthUser;
 use crate::clinical::consents;
 use crate::error::ApiError;
 use crate::request::RequestContext;
-use crate::routes::paging::PageParams;
+use crate::routes::paging::{self, PageParams};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -51,19 +51,17 @@ pub async fn list_consents(
         limit,
         offset,
     };
-    let (items, total) = state
-        .db
-        .listing(user.into(), scope::oversight, move |conn, scope, actor| {
+    paging::scoped(
+        &state,
+        user.into(),
+        scope::oversight,
+        (limit, offset),
+        move |conn, scope, actor| {
             let (rows, total) = consents::list(conn, scope, actor, &filter)?;
             Ok((consents::to_view(conn, rows)?, total))
-        })
-        .await?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+        },
+    )
+    .await
 }
 
 /// Grant a doctor or nurse read or read-write access to the whole chart,

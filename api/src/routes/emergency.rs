@@ -18,7 +18,7 @@ use crate::auth::AuthUser;
 use crate::clinical::emergency::{self, StatusFilter};
 use crate::error::ApiError;
 use crate::request::RequestContext;
-use crate::routes::paging::PageParams;
+use crate::routes::paging::{self, PageParams};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -92,19 +92,17 @@ pub async fn list_emergency(
         limit,
         offset,
     };
-    let (items, total) = state
-        .db
-        .listing(user.into(), scope::oversight, move |conn, scope, actor| {
+    paging::scoped(
+        &state,
+        user.into(),
+        scope::oversight,
+        (limit, offset),
+        move |conn, scope, actor| {
             let (rows, total) = emergency::list(conn, scope, actor, &filter)?;
             Ok((emergency::to_view(conn, rows)?, total))
-        })
-        .await?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+        },
+    )
+    .await
 }
 
 /// Review an emergency access with a note (admins). Each is reviewed once.

@@ -25,7 +25,7 @@ use crate::ledger::log::{self, LogFilter};
 use crate::ledger::{proofs, signer, store, verify};
 use crate::rate_limit::Scope;
 use crate::request::RequestContext;
-use crate::routes::paging::PageParams;
+use crate::routes::paging::{self, PageParams};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -71,18 +71,14 @@ pub async fn list_events(
         limit,
         offset,
     };
-    let (items, total) = state
-        .db
-        .listing(user.into(), scope::log, move |conn, scope, _| {
-            log::list(conn, scope, &filter)
-        })
-        .await?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+    paging::scoped(
+        &state,
+        user.into(),
+        scope::log,
+        (limit, offset),
+        move |conn, scope, _| log::list(conn, scope, &filter),
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -200,7 +196,9 @@ pub async fn sign_checkpoint(
     user: AuthUser,
 ) -> Result<web::Json<SignedCheckpointView>, ApiError> {
     let signer = state.ledger_signer.clone();
-    let audit = Audit::change(&ctx, user.into(), Administer, Action::CheckpointSigned);
+    // The stored checkpoint is the record; only a refusal is an event.
+    let audit =
+        Audit::change(&ctx, user.into(), Administer, Action::CheckpointSigned).refusals_only();
     let row = state
         .db
         .audited(audit, Target::System, move |conn, _| {

@@ -1,7 +1,14 @@
 //! HTTP routes: thin handlers grouped by resource. Each parses input,
-//! authenticates, asks the domain layer, and maps the result; none decides
-//! access on its own. `configure` registers every handler through
-//! `utoipa-actix-web`, so registering a route also puts it in the spec.
+//! authenticates (the `AuthUser` extractor), and maps the result; none
+//! decides access or writes to the ledger. A handler that reads or changes
+//! patient or account data hands its work to `access::audited`
+//! (`Database::audited` / `audited_find` with an `Audit`), which decides,
+//! records the denied or the single allowed event and owns the transaction;
+//! a list goes through `paging::scoped` (its scope decided in
+//! `access::scope`); the account's own events (sign-in, refresh, sign-out,
+//! password, two-factor) are recorded by `auth::login` / `auth::account`.
+//! `configure` registers every handler through `utoipa-actix-web`, so
+//! registering a route also puts it in the spec.
 
 pub mod access_requests;
 pub mod admin;

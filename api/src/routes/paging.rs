@@ -1,10 +1,16 @@
 //! Paging parameters shared by every list endpoint: `limit` 1–100 (default
 //! 50) and `offset` ≥ 0; out-of-range values are a 422, not silently clamped.
 
+use actix_web::web;
+use diesel::PgConnection;
 use serde::Deserialize;
+use shared::paging::Page;
 use utoipa::IntoParams;
 
+use crate::access::scope::Resolve;
+use crate::access::Actor;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 pub const MAX_LIMIT: i64 = 100;
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -39,6 +45,34 @@ impl PageParams {
         }
         Ok((limit, offset))
     }
+}
+
+/// The answer for one page: a listing's `(items, total)` with its bounds.
+pub fn page<T>((items, total): (Vec<T>, i64), (limit, offset): (i64, i64)) -> web::Json<Page<T>> {
+    web::Json(Page {
+        items,
+        total,
+        limit,
+        offset,
+    })
+}
+
+/// One page of a list scoped by `access::scope` (`scope` is one of its
+/// resolvers): the scope is decided there and `list` — rows, their views
+/// and the total — runs with it on one connection.
+pub async fn scoped<S, T, F>(
+    state: &AppState,
+    actor: Actor,
+    scope: Resolve<S>,
+    bounds: (i64, i64),
+    list: F,
+) -> Result<web::Json<Page<T>>, ApiError>
+where
+    S: 'static,
+    F: FnOnce(&mut PgConnection, &S, Actor) -> Result<(Vec<T>, i64), ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    Ok(page(state.db.listing(actor, scope, list).await?, bounds))
 }
 
 #[cfg(test)]

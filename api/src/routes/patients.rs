@@ -19,7 +19,7 @@ use crate::auth::AuthUser;
 use crate::clinical::{guardians, patients};
 use crate::error::ApiError;
 use crate::request::RequestContext;
-use crate::routes::paging::PageParams;
+use crate::routes::paging::{self, PageParams};
 use crate::state::AppState;
 use crate::users::{self, NewAccount};
 
@@ -87,27 +87,22 @@ pub async fn list_patients(
     let (limit, offset) = page.resolve()?;
     let text = search_text(query.into_inner().q)?;
     let sealer = state.sealer.clone();
-    let (items, total) = state
-        .db
-        .listing(
-            user.into(),
-            scope::visible_patients,
-            move |conn, scope, _| {
-                let (rows, total) = patients::list(conn, scope, text.as_deref(), limit, offset)?;
-                let items = rows
-                    .iter()
-                    .map(|r| r.profile(&sealer))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok((items, total))
-            },
-        )
-        .await?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+    let scope = scope::visible_patients;
+    paging::scoped(
+        &state,
+        user.into(),
+        scope,
+        (limit, offset),
+        move |conn, scope, _| {
+            let (rows, total) = patients::list(conn, scope, text.as_deref(), limit, offset)?;
+            let items = rows
+                .iter()
+                .map(|r| r.profile(&sealer))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((items, total))
+        },
+    )
+    .await
 }
 
 /// Find any patient by name or record number to request access (doctors and
@@ -146,12 +141,7 @@ pub async fn directory(
             Ok((rows.iter().map(|r| r.directory_entry()).collect(), total))
         })
         .await?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+    Ok(paging::page((items, total), (limit, offset)))
 }
 
 /// One patient's profile (logged as a view of the chart).
@@ -292,12 +282,7 @@ pub async fn list_guardians(
             guardians::for_patient(conn, id, limit, offset)
         })
         .await?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+    Ok(paging::page((items, total), (limit, offset)))
 }
 
 /// Link a patient-role account as guardian of this patient (admin).

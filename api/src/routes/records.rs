@@ -25,7 +25,7 @@ use crate::auth::AuthUser;
 use crate::clinical::{disclosure, records};
 use crate::error::ApiError;
 use crate::request::RequestContext;
-use crate::routes::paging::PageParams;
+use crate::routes::paging::{self, PageParams};
 use crate::routes::patients::search_text;
 use crate::state::AppState;
 
@@ -90,12 +90,7 @@ pub async fn list_records(
             Ok((disclosure::current(conn, &sealer, permit, &rows)?, total))
         })
         .await?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+    Ok(paging::page((items, total), (limit, offset)))
 }
 
 /// Add a record to a chart. Doctors may add any kind; nurses
@@ -133,15 +128,11 @@ pub async fn create_record(
         .audited(audit, Target::Patient(patient), move |conn, permit| {
             let title = parse_title(&req.title)?;
             let body = parse_body(req.kind, &req.body)?;
-            let plain =
-                serde_json::to_vec(&body).map_err(|e| ApiError::internal("encoding body", e))?;
+            let plain = records::encode_body(&body)?;
             let (row, version) =
                 records::create(conn, &sealer, patient, req.kind, &title, &plain, actor)?;
             permit.record(row.id).digests(None, Some(digest(&plain)));
-            let author = records::author_names(conn, &[&version])?
-                .remove(&version.author_id)
-                .unwrap_or_default();
-            records::view(&row, &version, author, Some(&plain))
+            records::written_view(conn, &row, &version, &plain)
         })
         .await?;
     Ok(HttpResponse::Created().json(view))
@@ -227,12 +218,7 @@ pub async fn amend_record(
         .db
         .audited_find(
             audit,
-            move |conn| {
-                let Some(row) = records::find_for_update(conn, id)? else {
-                    return Ok(None);
-                };
-                Ok(Some((Target::Record(row.as_ref()?), row)))
-            },
+            move |conn| records::target(conn, id, true),
             move |conn, permit, row| {
                 let reason = shared::patients::parse_text("reason", &req.reason, 3, 500, true)?;
                 let title = match &req.title {
@@ -240,8 +226,7 @@ pub async fn amend_record(
                     None => row.title.clone(),
                 };
                 let body = parse_body(row.kind()?, &req.body)?;
-                let plain = serde_json::to_vec(&body)
-                    .map_err(|e| ApiError::internal("encoding body", e))?;
+                let plain = records::encode_body(&body)?;
                 let current = records::version(conn, row.id, row.current_version)?;
                 let Ok(prior) = current.open(&sealer, row.patient_id) else {
                     return Err(permit.refuse(ApiError::SealBroken));
@@ -249,10 +234,7 @@ pub async fn amend_record(
                 let (row, version) =
                     records::amend(conn, &sealer, &row, &title, &plain, &reason, actor)?;
                 permit.digests(Some(digest(&prior)), Some(digest(&plain)));
-                let author = records::author_names(conn, &[&version])?
-                    .remove(&version.author_id)
-                    .unwrap_or_default();
-                records::view(&row, &version, author, Some(&plain))
+                records::written_view(conn, &row, &version, &plain)
             },
         )
         .await?;
@@ -286,12 +268,7 @@ pub async fn record_versions(
         .db
         .audited_find(
             audit,
-            move |conn| {
-                let Some(row) = records::find(conn, id)? else {
-                    return Ok(None);
-                };
-                Ok(Some((Target::Record(row.as_ref()?), row)))
-            },
+            move |conn| records::target(conn, id, false),
             move |conn, permit, row| {
                 let (versions, total) = records::versions(conn, id, limit, offset)?;
                 Ok((
@@ -301,10 +278,5 @@ pub async fn record_versions(
             },
         )
         .await?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+    Ok(paging::page((items, total), (limit, offset)))
 }

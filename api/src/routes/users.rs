@@ -13,7 +13,7 @@ use crate::access::{Action, Audit, Target};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::request::RequestContext;
-use crate::routes::paging::PageParams;
+use crate::routes::paging::{self, PageParams};
 use crate::routes::patients::search_text;
 use crate::state::AppState;
 use crate::users::{self, AccountChange, ListFilter, NewAccount};
@@ -64,12 +64,7 @@ pub async fn list_users(
         })
         .await?;
     let items = rows.iter().map(|r| r.summary()).collect::<Result<_, _>>()?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+    Ok(paging::page((items, total), (limit, offset)))
 }
 
 /// Create an account of any role (admin).
