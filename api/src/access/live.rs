@@ -60,6 +60,15 @@ pub fn guardianship_live(now: DateTime<Utc>) -> _ {
     )
 }
 
+/// A guardian link not ended at `now` (live, or starting later): at most
+/// one such link per guardian and chart.
+#[diesel::dsl::auto_type]
+pub fn guardianship_not_ended(now: DateTime<Utc>) -> _ {
+    guardianships::ends_at
+        .is_null()
+        .or(guardianships::ends_at.gt(now))
+}
+
 /// An emergency access open at `now`.
 #[diesel::dsl::auto_type]
 pub fn emergency_live(now: DateTime<Utc>) -> _ {

@@ -7,6 +7,7 @@ use shared::patients::Guardianship;
 use shared::{PatientId, Role, UserId};
 use uuid::Uuid;
 
+use crate::access::live;
 use crate::clinical::{stored, user_names};
 use crate::db::schema::{guardianships, patients, users};
 use crate::error::ApiError;
@@ -97,7 +98,7 @@ pub fn link(conn: &mut PgConnection, new: NewLink) -> Result<Guardianship, ApiEr
         }
         _ => {}
     }
-    let now = crate::access::live::now();
+    let now = live::now();
     if new.ends_at.is_some_and(|e| e <= now) {
         return Err(ApiError::validation(
             "ends_at",
@@ -107,11 +108,7 @@ pub fn link(conn: &mut PgConnection, new: NewLink) -> Result<Guardianship, ApiEr
     let live: i64 = guardianships::table
         .filter(guardianships::guardian_user_id.eq(new.guardian_user_id))
         .filter(guardianships::patient_id.eq(new.patient_id))
-        .filter(
-            guardianships::ends_at
-                .is_null()
-                .or(guardianships::ends_at.gt(now)),
-        )
+        .filter(live::guardianship_not_ended(now))
         .count()
         .get_result(conn)?;
     if live > 0 {
