@@ -313,3 +313,38 @@ async fn a_list_of_n_records_makes_n_events_in_one_insert_sequenced_in_order() {
     assert_eq!(seqs.iter().map(|s| s.0).collect::<Vec<_>>(), ids);
     assert!(seqs.windows(2).all(|w| w[1].1 == w[0].1 + 1));
 }
+
+/// The combinator is the only path: no route handler names the ledger's
+/// writer, builds an event, or asks the policy itself.
+#[test]
+fn no_route_handler_calls_the_ledger_or_the_policy() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
+    let forbidden = [
+        "ledger::record",
+        "record_all",
+        "NewEvent",
+        "policy::",
+        "Facts::load",
+        "access::authorize",
+        "access::check",
+        "access::view",
+        "access::enforce",
+        "access::decide",
+    ];
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            for f in forbidden {
+                if line.contains(f) {
+                    found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
