@@ -1,6 +1,6 @@
-//! The signed-in account's own events — none of them a policy decision:
-//! token refresh (and a replayed refresh token), sign-out, password change,
-//! two-factor sign-in on and off. Each records its ledger event in the
+//! The signed-in account's own data and events — none of them a policy
+//! decision: who am I, token refresh (and a replayed refresh token),
+//! sign-out, password change, two-factor status, enrolment, on and off. Each records its ledger event in the
 //! caller's transaction, so handlers never write to the ledger themselves
 //! (sign-in's events are in [`super::login`]).
 //!
@@ -31,6 +31,35 @@ pub struct Refreshed {
     pub session_id: uuid::Uuid,
     pub mfa: bool,
     pub refresh_token: String,
+}
+
+/// The caller's own account.
+pub fn me(conn: &mut PgConnection, user: AuthUser) -> Result<UserInfo, ApiError> {
+    own_row(conn, user)?.info()
+}
+
+/// Whether two-factor sign-in is on, and how many recovery codes are left.
+pub fn mfa_status(conn: &mut PgConnection, user: AuthUser) -> Result<(bool, i64), ApiError> {
+    Ok((
+        mfa::is_enabled(conn, user.id.0)?,
+        mfa::recovery_codes_left(conn, user.id.0)?,
+    ))
+}
+
+/// Starts (or restarts) an enrolment: the new secret, shown once, and the
+/// username the authenticator app labels it with. Nothing is on until
+/// [`enable_mfa`] confirms a code.
+pub fn start_mfa(
+    conn: &mut PgConnection,
+    sealer: &Sealer,
+    user: AuthUser,
+) -> Result<(Vec<u8>, String), ApiError> {
+    let row = own_row(conn, user)?;
+    Ok((mfa::enroll(conn, sealer, user.id.0)?, row.username))
+}
+
+fn own_row(conn: &mut PgConnection, user: AuthUser) -> Result<users::UserRow, ApiError> {
+    users::find_by_id(conn, user.id.0)?.ok_or(ApiError::Unauthorized(INVALID_ACCESS))
 }
 
 /// Spends `presented` for a new refresh token (`token_refreshed`). A token
@@ -96,7 +125,7 @@ pub fn change_password(
     new: &NewPassword,
     ctx: &RequestContext,
 ) -> Result<(), ApiError> {
-    let row = users::find_by_id(conn, user.id.0)?.ok_or(ApiError::Unauthorized(INVALID_ACCESS))?;
+    let row = own_row(conn, user)?;
     if !password::verify(&row.password_hash, current)? {
         return Err(ApiError::Unauthorized("current password is wrong"));
     }
@@ -125,7 +154,7 @@ pub fn disable_mfa(
     attempt: &str,
     ctx: &RequestContext,
 ) -> Result<(), ApiError> {
-    let row = users::find_by_id(conn, user.id.0)?.ok_or(ApiError::Unauthorized(INVALID_ACCESS))?;
+    let row = own_row(conn, user)?;
     if !password::verify(&row.password_hash, attempt)? {
         return Err(ApiError::validation("password", "the password is wrong"));
     }

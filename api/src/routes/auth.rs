@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::rate_limit::Scope;
 use crate::request::RequestContext;
 use crate::state::AppState;
-use crate::users::{self, NewAccount};
+use crate::users::NewAccount;
 
 pub const REFRESH_COOKIE: &str = "careledger_refresh";
 const REFRESH_COOKIE_PATH: &str = "/api/v1/auth";
@@ -182,12 +182,11 @@ pub async fn me(
     state: web::Data<AppState>,
     user: AuthUserPendingMfa,
 ) -> Result<web::Json<UserInfo>, ApiError> {
-    let row = state
+    let info = state
         .db
-        .run(move |conn| users::find_by_id(conn, user.0.id.0))
-        .await?
-        .ok_or(ApiError::Unauthorized("missing or invalid access token"))?;
-    Ok(web::Json(row.info()?))
+        .autocommit(move |conn| account::me(conn, user.0))
+        .await?;
+    Ok(web::Json(info))
 }
 
 /// Register as a patient. A patient profile (with a new medical record

@@ -6,11 +6,10 @@ use actix_web::{get, post, web, HttpResponse};
 use shared::mfa::{RecoveryCodes, TotpCodeRequest, TotpDisableRequest, TotpEnrollment, TotpStatus};
 use shared::{ErrorEnvelope, Role};
 
-use crate::auth::{account, mfa, totp, AuthUserPendingMfa};
+use crate::auth::{account, totp, AuthUserPendingMfa};
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
-use crate::users;
 
 fn required_for(state: &AppState, role: Role) -> bool {
     role == Role::Admin && state.settings.require_admin_totp
@@ -29,12 +28,7 @@ pub async fn totp_status(
     let required = required_for(&state, user.role);
     let (enabled, recovery_codes_left) = state
         .db
-        .run(move |conn| {
-            Ok((
-                mfa::is_enabled(conn, user.id.0)?,
-                mfa::recovery_codes_left(conn, user.id.0)?,
-            ))
-        })
+        .autocommit(move |conn| account::mfa_status(conn, user))
         .await?;
     Ok(web::Json(TotpStatus {
         enabled,
@@ -57,11 +51,7 @@ pub async fn totp_enroll(
     let st = state.clone();
     let (secret, username) = state
         .db
-        .run(move |conn| {
-            let row = users::find_by_id(conn, user.id.0)?
-                .ok_or(ApiError::Unauthorized("missing or invalid access token"))?;
-            Ok((mfa::enroll(conn, &st.sealer, user.id.0)?, row.username))
-        })
+        .run(move |conn| account::start_mfa(conn, &st.sealer, user))
         .await?;
     let secret = totp::base32_encode(&secret);
     let otpauth_uri = format!(
