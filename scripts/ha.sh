@@ -135,6 +135,9 @@ wal_keep_size = '256MB'
 hot_standby = on
 fsync = on
 synchronous_commit = on
+# A crashed node syncs its data directory before recovery: one syncfs() per
+# file system instead of one fsync per file.
+recovery_init_sync_method = syncfs
 EOF
   echo n1 >"$HA/primary"
   start_node n1
@@ -206,13 +209,25 @@ cmd_stall() {
 }
 
 cmd_kill_primary() {
-  local pid
+  local pid kids
   pid="$(head -1 "$HA/$(primary)/data/postmaster.pid")"
-  # pg_ctl starts the postmaster in its own session: one signal to the
-  # process group ends the postmaster and every backend at once, as a lost
-  # host would.
-  kill -KILL -- "-$pid"
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  # As a lost host: freeze the postmaster (no new children) and every child
+  # (each is its own process group), then SIGKILL them all. A frozen child
+  # would otherwise never notice its postmaster's death.
+  kill -STOP "$pid"
+  kids="$(pgrep -P "$pid" | tr '\n' ' ')"
+  # shellcheck disable=SC2086
+  kill -STOP $kids 2>/dev/null || true
+  # shellcheck disable=SC2086
+  kill -KILL "$pid" $kids 2>/dev/null || true
+  local p
+  for _ in $(seq 1 200); do
+    p=0
+    for k in $pid $kids; do kill -0 "$k" 2>/dev/null && p=1; done
+    [ "$p" = 0 ] && return 0
+    sleep 0.05
+  done
+  die "processes of the killed primary are still alive: $pid $kids"
 }
 
 cmd_promote() {
@@ -231,9 +246,13 @@ cmd_rebuild() {
   old="$(other "$p")"
   as_pg "$BIN/pg_ctl" -D "$HA/$old/data" status >/dev/null 2>&1 && die "$old is still running"
   rm -f "$HA/$old/data/postmaster.pid"
+  local t0
+  t0="$(date +%s.%N)"
   # pg_rewind recovers the crashed cluster, then rewinds it to where the
   # new primary's timeline forked; -R makes it a standby of the source.
-  if ! as_pg "$BIN/pg_rewind" --target-pgdata="$HA/$old/data" -R \
+  # --no-sync: the standby's start syncs the data directory anyway (it was
+  # not shut down cleanly), before it replays anything.
+  if ! as_pg "$BIN/pg_rewind" --no-sync --target-pgdata="$HA/$old/data" -R \
     --source-server="host=127.0.0.1 port=$(node_port "$p") user=postgres dbname=postgres" \
     >"$HA/$old/rewind.log" 2>&1; then
     log "ha: pg_rewind failed (see $HA/$old/rewind.log); fresh pg_basebackup"
@@ -241,8 +260,11 @@ cmd_rebuild() {
     as_pg "$BIN/pg_basebackup" -D "$HA/$old/data" -h 127.0.0.1 -p "$(node_port "$p")" \
       -U postgres -R -X stream -c fast
   fi
+  local t1
+  t1="$(date +%s.%N)"
   start_node "$old"
   wait_streaming
+  log "ha: $old rewound in $(awk "BEGIN{printf \"%.2f\", $t1 - $t0}") s, streaming $(awk "BEGIN{printf \"%.2f\", $(date +%s.%N) - $t1}") s after its start"
 }
 
 cmd_status() {

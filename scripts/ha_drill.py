@@ -89,6 +89,9 @@ def sh(*args, timeout=120):
     out = subprocess.run([HA_SH, *args], capture_output=True, text=True, timeout=timeout)
     if out.returncode != 0:
         raise SystemExit(f"ha.sh {' '.join(args)} failed:\n{out.stdout}{out.stderr}")
+    for line in out.stderr.splitlines():
+        if "ha:" in line:
+            log("  " + line.split("ha: ", 1)[-1])
     return out.stdout.strip()
 
 
@@ -245,13 +248,17 @@ def check_round(api, load, admin, since, cp_before, t_promoted):
     lost_rows = [i for i in ids if i not in present]
 
     def missing_events():
+        if not present:
+            return []
+        pl = ",".join(f"'{i}'" for i in present)
         rows = sql(
             "SELECT x.record_id FROM ledger_entries x JOIN ledger_events e ON e.entry_id = x.id "
-            f"WHERE x.action = 'record_created' AND x.record_id IN ({id_list})")
+            f"WHERE x.action = 'record_created' AND x.record_id IN ({pl})")
         done = {r[0] for r in rows}
-        return [i for i in ids if i not in done]
+        return [i for i in present if i not in done]
 
-    # The sequencer integrates within about a second once it leads again.
+    # The sequencer integrates within about a second once it leads again
+    # (a record that is missing altogether is counted lost above).
     wait_for("every acknowledged write's event to be sequenced", lambda: not missing_events(), 30)
     no_event = missing_events()
     read_ids = [r for r in reads if r in set(ids)]
