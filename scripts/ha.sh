@@ -57,7 +57,7 @@ start_node() {
 # when HA_SYNC=on): only then do commits wait for it.
 wait_streaming() {
   local want=sync i
-  [ "${HA_SYNC:-on}" = on ] || want=async
+  [ "$(cat "$HA/sync")" = on ] || want=async
   for i in $(seq 1 300); do
     if [ "$(psql_at "$(primary)" "SELECT sync_state FROM pg_stat_replication WHERE state = 'streaming' LIMIT 1" 2>/dev/null)" = "$want" ]; then
       return 0
@@ -140,6 +140,7 @@ synchronous_commit = on
 recovery_init_sync_method = syncfs
 EOF
   echo n1 >"$HA/primary"
+  echo "${HA_SYNC:-on}" >"$HA/sync"
   start_node n1
   psql_at n1 "CREATE DATABASE $DB"
 
