@@ -332,7 +332,7 @@ def main():
         charts.append((api.login(user), pid))
     load = Load(api, charts, admin, args.writers, args.readers)
     total_lost = total_lost_reads = 0
-    recoveries, failures = [], []
+    recoveries, promotes, rebuilds, failures = [], [], [], []
     started = time.time()
     for rnd in range(1, args.rounds + 1):
         since = time.time()
@@ -368,6 +368,8 @@ def main():
         total_lost += lost
         total_lost_reads += lost_reads
         recoveries.append(recovery)
+        promotes.append(t_promoted - t_kill)
+        rebuilds.append(t_rebuilt - t_promoted)
         for p in problems:
             log(f"  round {rnd}: {p}")
         failures += problems
@@ -376,7 +378,11 @@ def main():
         n_reads = sum(load.reads.values())
         statuses = dict(sorted(load.statuses.items()))
     log(f"{args.rounds} failovers in {time.time() - started:.0f} s; answers: {statuses}")
-    log(f"recovery per failover (s): {' '.join(f'{r:.2f}' for r in recoveries)}")
+    def series(xs):
+        return " ".join(f"{x:.2f}" for x in xs)
+
+    log(f"per failover (s): promotion {series(promotes)}; standby rebuilt {series(rebuilds)}; "
+        f"kill -> first acknowledged write {series(recoveries)}")
     log(f"{n_reads} acknowledged reads, {total_lost_reads} without their ledger event")
     print(f"{n} acknowledged writes, {total_lost} lost, recovered in {max(recoveries):.1f} s", flush=True)
     if args.expect_loss:
