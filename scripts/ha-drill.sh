@@ -26,4 +26,5 @@ if [ -z "${CARELEDGER_BIN:-}" ]; then
 fi
 trap '"$ROOT/scripts/ha.sh" stop' EXIT
 HA_SYNC="$sync" "$ROOT/scripts/ha.sh" start
-python3 "$ROOT/scripts/ha_drill.py" "${args[@]}"
+# Bounded: a hung step fails the run instead of holding it.
+timeout 900 python3 "$ROOT/scripts/ha_drill.py" "${args[@]}"

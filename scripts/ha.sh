@@ -92,8 +92,15 @@ cmd_stop() {
   [ -d "$HA" ] || return 0
   kill_pidfile "$HA/haproxy.pid"
   for i in 1 2 3; do kill_pidfile "$HA/api$i.pid"; done
+  local pid c
   for n in "${NODES[@]}"; do
-    [ -f "$HA/$n/data/PG_VERSION" ] && as_pg "$BIN/pg_ctl" -D "$HA/$n/data" -m immediate stop >/dev/null 2>&1 || true
+    [ -f "$HA/$n/data/PG_VERSION" ] || continue
+    # A WAL sender left frozen by `stall` would hold the shutdown up.
+    if [ -f "$HA/$n/data/postmaster.pid" ]; then
+      pid="$(head -1 "$HA/$n/data/postmaster.pid")"
+      for c in $(pgrep -P "$pid" 2>/dev/null); do kill -CONT "$c" 2>/dev/null || true; done
+    fi
+    as_pg "$BIN/pg_ctl" -D "$HA/$n/data" -m immediate stop >/dev/null 2>&1 || true
   done
 }
 

@@ -373,6 +373,19 @@ def main():
         for p in problems:
             log(f"  round {rnd}: {p}")
         failures += problems
+    # Writes of earlier rounds must survive the later failovers too.
+    with load.lock:
+        all_ids = [a[0] for a in load.acked]
+    if all_ids:
+        id_list = ",".join(f"'{i}'" for i in all_ids)
+        kept = {r[0] for r in sql(
+            "SELECT x.record_id FROM records r JOIN ledger_entries x ON x.record_id = r.id "
+            f"AND x.action = 'record_created' JOIN ledger_events e ON e.entry_id = x.id WHERE r.id IN ({id_list})")}
+        gone = len(set(all_ids) - kept)
+        if gone > total_lost:
+            failures.append(f"after all rounds, {gone} acknowledged writes lack their record or event")
+            log(f"  after all rounds: {gone} acknowledged writes lack their record or sequenced event")
+            total_lost = gone
     with load.lock:
         n = len(load.acked)
         n_reads = sum(load.reads.values())
