@@ -16,11 +16,17 @@
 #                  else a fresh pg_basebackup) and waits until it streams
 # Environment: HA_SYNC (on|off, default on), CARELEDGER_BIN (default: the
 # debug build), HA_PG_PORTS ("55441 55442"), HA_API_PORTS ("18081 18082
-# 18083"), HA_LB_PORT (18080).
+# 18083"), HA_LB_PORT (18080) — preferred ports; taken ones are skipped.
 source "$(dirname "$0")/lib.sh"
 
 HA="$ROOT/.data/ha"
 BIN="$(pg_bindir)" || die "no PostgreSQL server binaries (apt-get install postgresql)"
+# The ports `start` chose (the preferred ones, or the next free ones) are
+# kept in $HA/ports for the later commands and the drill.
+if [ "${1:-}" != start ] && [ -f "$HA/ports" ]; then
+  # shellcheck disable=SC1091
+  source "$HA/ports"
+fi
 read -r -a PG_PORTS <<<"${HA_PG_PORTS:-55441 55442}"
 read -r -a API_PORTS <<<"${HA_API_PORTS:-18081 18082 18083}"
 LB_PORT="${HA_LB_PORT:-18080}"
@@ -118,13 +124,22 @@ cmd_start() {
     chown postgres "$HA"
     chmod o+x "$ROOT/.data" "$ROOT" 2>/dev/null || true
   fi
-  local n sync_names="'*'" port
+  local n sync_names="'*'"
   [ "${HA_SYNC:-on}" = on ] || sync_names="''"
-  for port in "${PG_PORTS[@]}" "${API_PORTS[@]}" "$LB_PORT"; do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      die "port $port is taken (set HA_PG_PORTS / HA_API_PORTS / HA_LB_PORT)"
-    fi
-  done
+  # Another checkout's topology (or anything else) may hold a port.
+  local taken=" " i
+  free_port() {
+    local p="$1"
+    while [[ "$taken" == *" $p "* ]] || (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do
+      p=$((p + 1))
+    done
+    echo "$p"
+  }
+  for i in 0 1; do PG_PORTS[i]="$(free_port "${PG_PORTS[i]}")"; taken+="${PG_PORTS[i]} "; done
+  for i in 0 1 2; do API_PORTS[i]="$(free_port "${API_PORTS[i]}")"; taken+="${API_PORTS[i]} "; done
+  LB_PORT="$(free_port "$LB_PORT")"
+  printf 'HA_PG_PORTS="%s"\nHA_API_PORTS="%s"\nHA_LB_PORT=%s\n' \
+    "${PG_PORTS[*]}" "${API_PORTS[*]}" "$LB_PORT" >"$HA/ports"
   for n in "${NODES[@]}"; do as_pg mkdir -p "$HA/$n/sock"; done
 
   log "ha: primary n1 on 127.0.0.1:${PG_PORTS[0]} (synchronous standby: ${HA_SYNC:-on})"

@@ -95,10 +95,19 @@ def sh(*args, timeout=120):
     return out.stdout.strip()
 
 
+def ports():
+    """The ports `ha.sh start` chose (HA_PG_PORTS, HA_API_PORTS, HA_LB_PORT)."""
+    out = {}
+    for line in open(os.path.join(HA_DIR, "ports")):
+        key, _, value = line.strip().partition("=")
+        out[key] = value.strip('"')
+    return out
+
+
 def primary_port():
     node = open(os.path.join(HA_DIR, "primary")).read().strip()
-    ports = os.environ.get("HA_PG_PORTS", "55441 55442").split()
-    return ports[0] if node == "n1" else ports[1]
+    pg = ports()["HA_PG_PORTS"].split()
+    return pg[0] if node == "n1" else pg[1]
 
 
 def sql(query):
@@ -323,7 +332,7 @@ def main():
     ap.add_argument("--expect-loss", action="store_true", help="asynchronous run: succeed when writes were lost")
     args = ap.parse_args()
 
-    api = Api(f"http://127.0.0.1:{os.environ.get('HA_LB_PORT', '18080')}")
+    api = Api(f"http://127.0.0.1:{ports()['HA_LB_PORT']}")
     admin = api.login("admin")
     charts = []
     for user in ("patient1", "patient2"):
