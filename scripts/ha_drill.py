@@ -166,6 +166,7 @@ class Load:
         self.reads = {}  # record_id -> acknowledged reads
         self.statuses = {}
         self.checkpoint = None  # newest signed checkpoint seen: (size, root, time seen)
+        self.watched = []  # (sent, answered) of every successful checkpoint read
         self.stop = threading.Event()
         self.threads = []
 
@@ -209,10 +210,12 @@ class Load:
 
     def watcher(self):
         while not self.stop.is_set():
+            sent = time.time()
             status, body = self.api.call("GET", "/api/v1/ledger/checkpoint", self.admin, timeout=2)
             if status == 200:
                 cp = body["checkpoint"]
                 with self.lock:
+                    self.watched.append((sent, time.time()))
                     if self.checkpoint is None or cp["size"] > self.checkpoint[0]:
                         self.checkpoint = (cp["size"], bytes.fromhex(cp["root"]), time.time())
             time.sleep(0.1)
@@ -341,7 +344,7 @@ def main():
         charts.append((api.login(user), pid))
     load = Load(api, charts, admin, args.writers, args.readers)
     total_lost = total_lost_reads = 0
-    recoveries, promotes, rebuilds, failures = [], [], [], []
+    recoveries, promotes, rebuilds, reads_back, failures = [], [], [], [], []
     started = time.time()
     for rnd in range(1, args.rounds + 1):
         since = time.time()
@@ -367,6 +370,9 @@ def main():
 
         first = wait_for("an acknowledged write after the failover", first_ack_after_kill, 60)
         recovery = (first - t_kill) if first else float("inf")
+        with load.lock:
+            read_again = min((a for s_, a in load.watched if s_ >= t_kill), default=float("inf"))
+        reads_back.append(read_again - t_kill)
         time.sleep(args.after)
         load.halt()
         new = open(os.path.join(HA_DIR, "primary")).read().strip()
@@ -404,7 +410,8 @@ def main():
         return " ".join(f"{x:.2f}" for x in xs)
 
     log(f"per failover (s): promotion {series(promotes)}; standby rebuilt {series(rebuilds)}; "
-        f"kill -> first acknowledged write {series(recoveries)}")
+        f"kill -> first acknowledged write {series(recoveries)}; "
+        f"kill -> first checkpoint read (no write, no standby wait) {series(reads_back)}")
     log(f"{n_reads} acknowledged reads, {total_lost_reads} without their ledger event")
     print(f"{n} acknowledged writes, {total_lost} lost, recovered in {max(recoveries):.1f} s", flush=True)
     if args.expect_loss:
