@@ -114,8 +114,8 @@ def sql(query):
     """Rows (lists of text) from the current primary, as the owner."""
     out = subprocess.run(
         [PSQL, "-X", "-q", "-At", "-F", "\t", "-h", "127.0.0.1", "-p", primary_port(), "-U", "postgres",
-         "-d", "careledger", "-v", "ON_ERROR_STOP=1", "-c", query],
-        capture_output=True, text=True, timeout=60)
+         "-d", "careledger", "-v", "ON_ERROR_STOP=1", "-f", "-"],
+        input=query, capture_output=True, text=True, timeout=60)
     if out.returncode != 0:
         raise SystemExit(f"psql failed: {out.stderr}")
     return [line.split("\t") for line in out.stdout.splitlines() if line]
