@@ -10,7 +10,7 @@
 # Usage: ha.sh start | stop | status | url | stall | kill-primary | promote | rebuild
 #   start          fresh clusters, migrations, demo data, apis, HAProxy
 #   stall          freeze the primary's WAL sender (a stalled replication link)
-#   kill-primary   SIGKILL every process of the primary (its process group)
+#   kill-primary   SIGKILL the primary's postmaster and every child at once
 #   promote        pg_ctl promote on the standby; it becomes the primary
 #   rebuild        the dead old primary becomes the new standby (pg_rewind,
 #                  else a fresh pg_basebackup) and waits until it streams
