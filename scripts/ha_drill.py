@@ -370,6 +370,8 @@ def main():
 
         first = wait_for("an acknowledged write after the failover", first_ack_after_kill, 60)
         recovery = (first - t_kill) if first else float("inf")
+        if first is None:
+            failures.append(f"round {rnd}: no write was acknowledged within 60 s of the failover")
         with load.lock:
             read_again = min((a for s_, a in load.watched if s_ >= t_kill), default=float("inf"))
         reads_back.append(read_again - t_kill)
@@ -406,6 +408,7 @@ def main():
         n_reads = sum(load.reads.values())
         statuses = dict(sorted(load.statuses.items()))
     log(f"{args.rounds} failovers in {time.time() - started:.0f} s; answers: {statuses}")
+
     def series(xs):
         return " ".join(f"{x:.2f}" for x in xs)
 
