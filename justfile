@@ -30,6 +30,18 @@ pg-start:
 pg-stop:
     ./scripts/pg.sh stop
 
+# Failover drill: a PostgreSQL primary with a synchronous standby, three
+# apis behind HAProxy; 5 x (SIGKILL the primary, promote, rewind). Extra
+# arguments go to the drill, e.g. `just ha-drill --async --rounds 1`.
+ha-drill *args:
+    ./scripts/ha-drill.sh {{args}}
+
+# Start / stop the high-availability topology alone (HAProxy on 127.0.0.1:18080).
+ha-start:
+    ./scripts/ha.sh start
+ha-stop:
+    ./scripts/ha.sh stop
+
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the project needs and this machine lacks. Idempotent and
-# quiet when everything is present. Usage: ensure-tools.sh [web] [pg] [browser]
+# quiet when everything is present. Usage: ensure-tools.sh [web] [pg] [browser] [python] [ha]
 source "$(dirname "$0")/lib.sh"
 
-need_web=false need_pg=false need_browser=false need_python=false
+need_web=false need_pg=false need_browser=false need_python=false need_ha=false
 for arg in "$@"; do
   case "$arg" in
     web) need_web=true ;;
     pg) need_pg=true ;;
     browser) need_browser=true ;;
     python) need_python=true ;;
+    ha) need_ha=true ;;
     *) die "unknown tool group $arg" ;;
   esac
 done
@@ -53,6 +54,19 @@ fi
 if $need_pg && [ -z "${DATABASE_URL:-}" ] && ! pg_bindir >/dev/null; then
   log "installing PostgreSQL server binaries"
   apt_install postgresql
+fi
+
+# Test only: the failover drill's load balancer and its private clusters
+# (which need the server binaries even when DATABASE_URL is set).
+if $need_ha; then
+  if ! pg_bindir >/dev/null; then
+    log "installing PostgreSQL server binaries"
+    apt_install postgresql
+  fi
+  if ! command -v haproxy >/dev/null; then
+    log "installing HAProxy"
+    apt_install haproxy
+  fi
 fi
 
 if $need_browser; then
