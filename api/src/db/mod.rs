@@ -1,8 +1,12 @@
-//! Database access: the r2d2 pool, embedded migrations, and `run_blocking`,
-//! the one way handlers reach PostgreSQL. Diesel is blocking, so a whole
-//! transaction runs in one closure on the blocking thread pool; a semaphore
-//! sized to the pool gates checkout so waiting requests wait asynchronously
-//! instead of parking blocking threads.
+//! Database access: the r2d2 pool, embedded migrations, and the blocking
+//! helpers through which handlers reach PostgreSQL — `access`'s audited
+//! actions and listings (on `Database::with_connection`) for patient and
+//! account data, [`Database::run`] / [`Database::autocommit`] for the rest.
+//! Diesel is blocking, so a whole transaction runs in one closure on the
+//! blocking thread pool; a semaphore sized to the pool gates checkout so
+//! waiting requests wait asynchronously instead of parking blocking threads.
+//! Transaction control is never read from an error: `Ok` commits, `Err`
+//! rolls back.
 //!
 //! The application runs as the database role [`APP_ROLE`], never as the
 //! owner: every pooled connection (and the sequencer's and maintenance
