@@ -1,6 +1,8 @@
 //! The one error type at the HTTP boundary. Every failure answers with the
-//! JSON envelope from `shared::error`; internal failures are logged here with
-//! their context and answered opaquely with an id that finds the log line.
+//! JSON envelope from `shared::error`, whose `request_id` is the request's
+//! id (`crate::request`, also in the `X-Request-Id` header and the ledger
+//! event); internal failures are logged here with their cause chain and
+//! answered opaquely, the id finding the log line.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
@@ -128,12 +130,13 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut request_id = None;
+        let mut request_id = crate::request::current();
         let message = match self {
             ApiError::Internal(err) => {
-                let id = uuid::Uuid::new_v4().to_string();
+                // Inside a request the span already carries `request_id`;
+                // outside one, a fresh id still ties the answer to this line.
+                let id = request_id.get_or_insert_with(|| uuid::Uuid::new_v4().to_string());
                 tracing::error!(error_id = %id, error = ?err, "internal error");
-                request_id = Some(id);
                 "internal error; the incident has been logged".to_owned()
             }
             other => other.to_string(),

@@ -5,7 +5,7 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::{Server, Service};
+use actix_web::dev::Server;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
@@ -155,23 +155,8 @@ pub fn build_app(
             .add(("X-Frame-Options", "DENY"))
             .add(("Referrer-Policy", "no-referrer")),
     )
-    .wrap_fn(|req, srv| {
-        let method = req.method().clone();
-        let path = req.path().to_owned();
-        let started = std::time::Instant::now();
-        let fut = srv.call(req);
-        async move {
-            let res = fut.await?;
-            tracing::info!(
-                %method,
-                %path,
-                status = res.status().as_u16(),
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "request"
-            );
-            Ok(res)
-        }
-    })
+    // Outermost: every response, and every log line below, carries the id.
+    .wrap(actix_web::middleware::from_fn(crate::request::track))
 }
 
 /// The complete OpenAPI document: `openapi::ApiDoc` plus every registered

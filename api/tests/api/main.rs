@@ -29,6 +29,7 @@ mod list_paging;
 mod list_scope;
 mod login;
 mod records_flow;
+mod request_id;
 mod sealing;
 mod spec_routes;
 mod token_catalogue;
