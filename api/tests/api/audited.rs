@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use api::access::audited::run_audited;
-use api::access::{Action, Actor, Audit, Target};
+use api::access::{Action, Actor, Audit, Permit, Target};
 use api::error::ApiError;
 use api::request::RequestContext;
 use api::users::{self, NewAccount};
@@ -64,6 +64,27 @@ fn new_account(username: &str) -> NewAccount {
         "Test Nurse",
     )
     .unwrap()
+}
+
+/// An admin creates the account `username` as an audited change; `end`
+/// decides how the action ends, given the permit and the new account's id.
+fn admin_creates<T>(
+    conn: &mut PgConnection,
+    admin: Actor,
+    ctx: &RequestContext,
+    username: &str,
+    end: impl FnOnce(&mut Permit, Uuid) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let audit = Audit::change(ctx, admin, Action::Administer, Ledger::UserCreated);
+    run_audited(
+        conn,
+        audit,
+        |_| Ok(Some((Target::System, ()))),
+        |c, permit, ()| {
+            let row = users::insert(c, new_account(username))?;
+            end(permit, row.id)
+        },
+    )
 }
 
 #[actix_rt::test]
@@ -141,17 +162,11 @@ async fn an_error_after_the_permit_leaves_neither_the_event_nor_the_change() {
     let before = entries(&mut conn);
 
     let ctx = RequestContext::system("fails");
-    let audit = Audit::change(&ctx, admin, Action::Administer, Ledger::UserCreated);
-    let result: Result<(), ApiError> = run_audited(
-        &mut conn,
-        audit,
-        |_| Ok(Some((Target::System, ()))),
-        |c, permit, ()| {
-            let row = users::insert(c, new_account("rolled_back"))?;
-            permit.subject_user(UserId(row.id));
+    let result: Result<(), ApiError> =
+        admin_creates(&mut conn, admin, &ctx, "rolled_back", |permit, id| {
+            permit.subject_user(UserId(id));
             Err(ApiError::validation("role", "changed my mind"))
-        },
-    );
+        });
     assert!(matches!(result, Err(ApiError::Validation { .. })));
     assert!(!account_exists(&mut conn, "rolled_back"));
     assert_eq!(entries(&mut conn), before, "no event, allowed or denied");
@@ -159,16 +174,10 @@ async fn an_error_after_the_permit_leaves_neither_the_event_nor_the_change() {
     // Refused after the permit (sealed content that did not open): the
     // change rolls back, the denied event alone commits.
     let ctx = RequestContext::system("refused-late");
-    let audit = Audit::change(&ctx, admin, Action::Administer, Ledger::UserCreated);
-    let result: Result<(), ApiError> = run_audited(
-        &mut conn,
-        audit,
-        |_| Ok(Some((Target::System, ()))),
-        |c, permit, ()| {
-            users::insert(c, new_account("also_rolled_back"))?;
+    let result: Result<(), ApiError> =
+        admin_creates(&mut conn, admin, &ctx, "also_rolled_back", |permit, _| {
             Err(permit.refuse(ApiError::SealBroken))
-        },
-    );
+        });
     assert!(matches!(result, Err(ApiError::SealBroken)));
     assert!(!account_exists(&mut conn, "also_rolled_back"));
     let after = entries(&mut conn);
@@ -193,17 +202,10 @@ async fn a_success_records_exactly_one_event_with_the_change() {
     let before = entries(&mut conn);
 
     let ctx = RequestContext::system("succeeds");
-    let audit = Audit::change(&ctx, admin, Action::Administer, Ledger::UserCreated);
-    let made = run_audited(
-        &mut conn,
-        audit,
-        |_| Ok(Some((Target::System, ()))),
-        |c, permit, ()| {
-            let row = users::insert(c, new_account("made_once"))?;
-            permit.subject_user(UserId(row.id));
-            Ok(row.id)
-        },
-    )
+    let made = admin_creates(&mut conn, admin, &ctx, "made_once", |permit, id| {
+        permit.subject_user(UserId(id));
+        Ok(id)
+    })
     .unwrap();
     assert!(account_exists(&mut conn, "made_once"));
     let after = entries(&mut conn);
