@@ -9,7 +9,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use diesel::prelude::*;
 use ring::signature::Ed25519KeyPair;
 use shared::ledger::api::LedgerPublicKey;
@@ -61,14 +61,10 @@ impl CheckpointSigner {
         }
     }
 
-    /// The signed note for the tree head `(size, root)` at `time`.
-    pub fn sign(
-        &self,
-        size: u64,
-        root: Hash,
-        time: DateTime<Utc>,
-    ) -> Result<(Checkpoint, String), ApiError> {
-        let cp = Checkpoint::new(self.origin(), size, root, time)
+    /// The signed note (a 3-line C2SP checkpoint) for the tree head
+    /// `(size, root)`. When it was signed is kept only in the row.
+    pub fn sign(&self, size: u64, root: Hash) -> Result<(Checkpoint, String), ApiError> {
+        let cp = Checkpoint::new(self.origin(), size, root)
             .map_err(|e| ApiError::internal("building a checkpoint", e))?;
         let body = cp.body_text();
         let sig = self.pair.sign(body.as_bytes());
@@ -87,7 +83,7 @@ pub fn store(conn: &mut PgConnection, cp: &Checkpoint, note: &str) -> Result<(),
         .values((
             ledger_checkpoints::size.eq(store::to_i64(cp.size)?),
             ledger_checkpoints::root.eq(cp.root.as_slice()),
-            ledger_checkpoints::time.eq(cp.time),
+            ledger_checkpoints::time.eq(cp.time.unwrap_or_else(Utc::now)),
             ledger_checkpoints::note.eq(note),
         ))
         .on_conflict_do_nothing()
@@ -115,7 +111,7 @@ pub fn sign_current(
         return Ok(row);
     }
     let root = root_at(conn, size)?;
-    let (cp, note) = signer.sign(size, root, Utc::now())?;
+    let (cp, note) = signer.sign(size, root)?;
     store(conn, &cp, &note)?;
     store::checkpoint(conn, Some(size))?
         .ok_or_else(|| ApiError::internal("checkpoint", "stored checkpoint vanished"))
