@@ -1,5 +1,5 @@
 //! The `careledger` command line: `serve`, `migrate`, `seed --demo`,
-//! `ledger verify`, `keys rotate`, `openapi`. Settings come from the environment (see
+//! `ledger verify`, `keys rotate`, `openapi`, `witness key|serve` (see `witness`). Settings come from the environment (see
 //! `config`). `ledger verify` exits with status 1 when the ledger is invalid.
 
 use std::process::ExitCode;
@@ -23,6 +23,10 @@ commands:
   openapi        print the OpenAPI document
 ";
 
+fn usage() -> String {
+    format!("{USAGE}{}", crate::witness::USAGE)
+}
+
 pub fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args) {
@@ -39,6 +43,7 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     match words.as_slice() {
         ["ledger", "verify"] => crate::ledger::verify_cli::run(None),
         ["ledger", "verify", "--key", key] => crate::ledger::verify_cli::run(Some(key)),
+        ["witness", rest @ ..] => crate::witness::run_cli(rest).map(|()| ExitCode::SUCCESS),
         other => run_other(other).map(|()| ExitCode::SUCCESS),
     }
 }
@@ -84,10 +89,10 @@ fn run_other(words: &[&str]) -> anyhow::Result<()> {
             Ok(())
         }
         ["help"] | ["--help"] | ["-h"] => {
-            print!("{USAGE}");
+            print!("{}", usage());
             Ok(())
         }
-        _ => bail!("unknown command\n\n{USAGE}"),
+        _ => bail!("unknown command\n\n{}", usage()),
     }
 }
 

@@ -22,6 +22,7 @@
 //! | `CARELEDGER_CHECKPOINT_EVERY` | `1000` | sign a checkpoint after this many new events … |
 //! | `CARELEDGER_CHECKPOINT_SECS` | `10` | … or this many seconds after the last one (if events arrived) |
 //! | `CARELEDGER_CONSENT_EXPIRY_SECS` | `30` | how often expired consents get their `consent_expired` event |
+//! | `CARELEDGER_WITNESSES`, `…_WITNESS_QUORUM`, `…_WITNESS_PUSH_MS` | none | witnesses and their quorum: see `log::settings` |
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -72,6 +73,8 @@ pub struct LedgerSettings {
     pub checkpoint_interval: Duration,
     /// How often this process records `consent_expired` events.
     pub consent_expiry_interval: Duration,
+    /// Witnesses to push checkpoints to and their quorum (`log::settings`).
+    pub witnesses: crate::log::settings::WitnessSettings,
 }
 
 impl Default for LedgerSettings {
@@ -84,6 +87,7 @@ impl Default for LedgerSettings {
             checkpoint_every: 1000,
             checkpoint_interval: Duration::from_secs(10),
             consent_expiry_interval: Duration::from_secs(30),
+            witnesses: Default::default(),
         }
     }
 }
@@ -119,6 +123,7 @@ impl LedgerSettings {
         if let Some(secs) = number("CARELEDGER_CONSENT_EXPIRY_SECS")? {
             s.consent_expiry_interval = Duration::from_secs(secs.max(1));
         }
+        s.witnesses = crate::log::settings::WitnessSettings::from_env(var)?;
         Ok(s)
     }
 }

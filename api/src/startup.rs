@@ -93,6 +93,9 @@ impl Application {
             ledger_signer,
         });
         consent_expiry::spawn(state.clone(), state.settings.ledger.consent_expiry_interval);
+        if state.settings.ledger.sequencer_enabled {
+            crate::log::push::spawn(state.db.clone(), state.settings.ledger.witnesses.clone());
+        }
         let server = HttpServer::new(move || build_app(state.clone()))
             .listen(listener)?
             .run();
@@ -145,6 +148,7 @@ pub fn build_app(
         crate::openapi::with_common_responses(spec),
     ))
     .configure(routes::extractor_config)
+    .configure(crate::log::configure)
     .default_service(web::to(fallback::not_matched))
     .wrap(actix_web::middleware::from_fn(
         auth::extractor::authenticate_request,
