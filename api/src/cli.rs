@@ -1,5 +1,5 @@
 //! The `careledger` command line: `serve`, `migrate`, `seed --demo`,
-//! `ledger verify`, `keys rotate`, `openapi`, `witness key|serve` (see `witness`). Settings come from the environment (see
+//! `ledger verify`, `keys rotate`, `openapi`, `verify-receipt`, `witness key|serve` (see `witness`). Settings come from the environment (see
 //! `config`). `ledger verify` exits with status 1 when the ledger is invalid.
 
 use std::process::ExitCode;
@@ -24,7 +24,11 @@ commands:
 ";
 
 fn usage() -> String {
-    format!("{USAGE}{}", crate::witness::USAGE)
+    format!(
+        "{USAGE}{}{}",
+        crate::log::receipt_cli::USAGE,
+        crate::witness::USAGE
+    )
 }
 
 pub fn main() -> ExitCode {
@@ -43,6 +47,7 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     match words.as_slice() {
         ["ledger", "verify"] => crate::ledger::verify_cli::run(None),
         ["ledger", "verify", "--key", key] => crate::ledger::verify_cli::run(Some(key)),
+        ["verify-receipt", rest @ ..] => Ok(crate::log::receipt_cli::run(rest)),
         ["witness", rest @ ..] => crate::witness::run_cli(rest).map(|()| ExitCode::SUCCESS),
         other => run_other(other).map(|()| ExitCode::SUCCESS),
     }

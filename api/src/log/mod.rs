@@ -30,6 +30,8 @@
 
 pub mod published;
 pub mod push;
+pub mod receipt;
+pub mod receipt_cli;
 pub mod settings;
 pub mod tiles;
 

@@ -170,8 +170,7 @@ async fn no_checkpoint_yet_is_a_json_404_and_legacy_checkpoints_keep_verifying()
     // A checkpoint stored before the switch: 4-line body, as it was signed.
     let size = 4u64;
     let root4 = api::ledger::signer::root_at(&mut conn, size).unwrap();
-    let legacy =
-        Checkpoint::legacy(&signer.origin().to_owned(), size, root4, chrono::Utc::now()).unwrap();
+    let legacy = Checkpoint::legacy(signer.origin(), size, root4, chrono::Utc::now()).unwrap();
     let keys = api::keys::Keys::load(&api::config::Settings::for_data_dir(
         api::config::Environment::Development,
         api::secret::Secret::new(app.db_url.clone()),

@@ -30,6 +30,7 @@ mod list_scope;
 mod log_public;
 mod log_witness;
 mod login;
+mod receipts;
 mod records_flow;
 mod sealing;
 mod spec_routes;

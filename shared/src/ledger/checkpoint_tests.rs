@@ -229,7 +229,7 @@ fn parser_rejects_non_canonical_or_malformed_bodies() {
         format!("o\n18446744073709551616\n{r}\n{t}\n"),
         format!("o\n42\n{}\n{t}\n", STANDARD.encode([0x11; 31])),
         format!("o\n42\n{}\n{t}\n", hex::encode([0x11; 32])),
-        format!("o\n42\n"),
+        "o\n42\n".to_owned(),
         format!("o\n42\n{r}\n{t}\nextra\n"),
         format!("o\n42\n{r}\nextension line\n"),
         format!("o\n42\n{r}\n\n"),

@@ -15,7 +15,8 @@
 //! - [`proof`]: inclusion and consistency proof verification.
 //! - [`note`] and [`checkpoint`]: signed checkpoints; [`cosignature`]:
 //!   witness cosignatures; [`policy`]: the pinned k-of-n trust policy;
-//!   [`witness_api`]: the tlog-witness request body; [`tiles`]: tlog-tiles.
+//!   [`witness_api`]: the tlog-witness request body; [`tiles`]: tlog-tiles;
+//!   [`receipt`]: a patient's access log as one offline-verifiable file.
 //! - [`verify`]: the streaming chain verifier.
 //! - [`api`]: HTTP response bodies and their client-side checks.
 
@@ -30,6 +31,7 @@ pub mod merkle;
 pub mod note;
 pub mod policy;
 pub mod proof;
+pub mod receipt;
 pub mod serde_hex;
 pub mod tiles;
 pub mod verify;
