@@ -2,8 +2,11 @@
 //! database). Per log origin, `latest-<sha256(origin) hex>.note` holds the
 //! latest checkpoint it cosigned (the log's note with its cosignature
 //! appended); `evidence/` keeps every refused checkpoint that the log
-//! validly signed (a rollback, a fork or an inconsistent proof), with what
-//! the witness had at the time, as proof of the log's misbehaviour.
+//! validly signed and that contradicts it, with what the witness had at the
+//! time: a fork (same size, other root) or a failed consistency proof is
+//! proof of the log's misbehaviour on its own; a smaller checkpoint
+//! ("rollback") shows a stale or rolled-back view, worth a look when it is
+//! served to clients rather than merely pushed late.
 //!
 //! Writes are atomic (temporary file, fsync, rename, fsync of the
 //! directory), and the caller holds one lock across "compare with latest"

@@ -218,3 +218,23 @@ async fn no_checkpoint_yet_is_a_json_404_and_legacy_checkpoints_keep_verifying()
     .unwrap();
     assert_eq!(legacy_back, legacy);
 }
+
+#[actix_rt::test]
+async fn unknown_public_log_paths_are_json_404s_not_the_spa() {
+    let app = crate::helpers::TestApp::spawn_with(|s| {
+        s.static_dir = Some(std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    })
+    .await;
+    let resp = get(&app, "/log/nothing-here").await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["message"], "no such endpoint");
+    // Writes are not part of the public log.
+    let resp = app
+        .client
+        .post(app.url("/log/checkpoint"))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_client_error(), "{}", resp.status());
+}

@@ -57,6 +57,16 @@ async fn checkpoint_after(
     (row.size.unsigned_abs(), row.note)
 }
 
+/// A signer with another key (generated under `root`) and origin `origin`.
+fn foreign_signer(root: &std::path::Path, origin: &str) -> CheckpointSigner {
+    let settings = api::config::Settings::for_data_dir(
+        api::config::Environment::Development,
+        api::secret::Secret::new(String::new()),
+        root.join("other-log"),
+    );
+    CheckpointSigner::new(&api::keys::Keys::load(&settings).unwrap(), origin).unwrap()
+}
+
 #[actix_rt::test]
 async fn a_witness_refuses_rollback_fork_and_bad_proofs_and_keeps_the_evidence() {
     let app = spawn_fast().await;
@@ -114,31 +124,13 @@ async fn a_witness_refuses_rollback_fork_and_bad_proofs_and_keeps_the_evidence()
     }
 
     // Not the log's key, unknown origin, malformed: 403, 404, 400.
-    let other = CheckpointSigner::new(
-        &api::keys::Keys::load(&api::config::Settings::for_data_dir(
-            api::config::Environment::Development,
-            api::secret::Secret::new(app.db_url.clone()),
-            root.join("other-log"),
-        ))
-        .unwrap(),
-        &vk.name,
-    )
-    .unwrap();
+    let other = foreign_signer(&root, &vk.name);
     let (_, impostor) = other.sign(s2 + 1, [1; 32]).unwrap();
     assert_eq!(
         post(&w, request(s2, vec![], &impostor)).await.0,
         StatusCode::FORBIDDEN
     );
-    let stranger = CheckpointSigner::new(
-        &api::keys::Keys::load(&api::config::Settings::for_data_dir(
-            api::config::Environment::Development,
-            api::secret::Secret::new(app.db_url.clone()),
-            root.join("other-log"),
-        ))
-        .unwrap(),
-        "someone.else/log",
-    )
-    .unwrap();
+    let stranger = foreign_signer(&root, "someone.else/log");
     let (_, unknown) = stranger.sign(1, [1; 32]).unwrap();
     assert_eq!(
         post(&w, request(0, vec![], &unknown)).await.0,
