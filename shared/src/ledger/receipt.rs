@@ -12,7 +12,8 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::event::{Hash, SequencedEvent};
+use super::event::SequencedEvent;
+use super::hash::Hash;
 use super::policy::{Accepted, PolicyError, TrustPolicy};
 use super::proof::{verify_inclusion, ProofError};
 use super::serde_hex;

@@ -14,7 +14,7 @@
 
 use std::ops::Range;
 
-use super::merkle::NodeId;
+use super::hash::NodeId;
 
 /// Hashes in a full tile.
 pub const TILE_WIDTH: u64 = 256;

@@ -14,7 +14,7 @@
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 
-use super::event::Hash;
+use super::hash::Hash;
 
 /// Content type of a 409 answer: the witness's latest size and a newline.
 pub const SIZE_CONTENT_TYPE: &str = "text/x.tlog.size";
