@@ -23,6 +23,7 @@
 //! | `CARELEDGER_CHECKPOINT_SECS` | `10` | … or this many seconds after the last one (if events arrived) |
 //! | `CARELEDGER_CONSENT_EXPIRY_SECS` | `30` | how often expired consents get their `consent_expired` event |
 //! | `CARELEDGER_WITNESSES`, `…_WITNESS_QUORUM`, `…_WITNESS_PUSH_MS` | none | witnesses and their quorum: see `log::settings` |
+//! | `CARELEDGER_NEXT_SIGNING_KEY_FILE` | none | key rotation: a second Ed25519 key (hex PKCS#8) that co-signs every new checkpoint |
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -75,6 +76,8 @@ pub struct LedgerSettings {
     pub consent_expiry_interval: Duration,
     /// Witnesses to push checkpoints to and their quorum (`log::settings`).
     pub witnesses: crate::log::settings::WitnessSettings,
+    /// Key rotation: a second checkpoint key that signs alongside.
+    pub next_signing_key_file: Option<PathBuf>,
 }
 
 impl Default for LedgerSettings {
@@ -88,6 +91,7 @@ impl Default for LedgerSettings {
             checkpoint_interval: Duration::from_secs(10),
             consent_expiry_interval: Duration::from_secs(30),
             witnesses: Default::default(),
+            next_signing_key_file: None,
         }
     }
 }
@@ -124,6 +128,7 @@ impl LedgerSettings {
             s.consent_expiry_interval = Duration::from_secs(secs.max(1));
         }
         s.witnesses = crate::log::settings::WitnessSettings::from_env(var)?;
+        s.next_signing_key_file = var("CARELEDGER_NEXT_SIGNING_KEY_FILE").map(PathBuf::from);
         Ok(s)
     }
 }

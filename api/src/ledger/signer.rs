@@ -25,6 +25,8 @@ use crate::keys::Keys;
 pub struct CheckpointSigner {
     pair: Ed25519KeyPair,
     verifier: VerifierKey,
+    /// During a key rotation: the next key, which signs alongside.
+    next: Option<(Ed25519KeyPair, VerifierKey)>,
 }
 
 impl std::fmt::Debug for CheckpointSigner {
@@ -41,7 +43,35 @@ impl CheckpointSigner {
         let pair = keys.ledger_key_pair()?;
         let verifier = VerifierKey::new(origin, keys.ledger_public_key()?)
             .map_err(|e| anyhow::anyhow!("ledger origin {origin:?}: {e}"))?;
-        Ok(Self { pair, verifier })
+        Ok(Self {
+            pair,
+            verifier,
+            next: None,
+        })
+    }
+
+    /// Key rotation, step 1: every new checkpoint is also signed by the key
+    /// in `path` (hex PKCS#8, same key name, another key id). Verifiers that
+    /// pin either key accept it; once they all pin the new one, it becomes
+    /// the signing key and the old one is kept only to check old
+    /// checkpoints (`log` lines of a trust policy, `ledger verify --key`).
+    pub fn with_next_key(mut self, path: &std::path::Path) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        use ring::signature::KeyPair;
+        let hex_key = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the next ledger key {}", path.display()))?;
+        let pkcs8 = hex::decode(hex_key.trim()).context("next ledger key file must be hex")?;
+        let pair = Ed25519KeyPair::from_pkcs8(&pkcs8)
+            .map_err(|_| anyhow::anyhow!("next ledger key is not an Ed25519 PKCS#8 key"))?;
+        let pk: [u8; 32] = pair.public_key().as_ref().try_into()?;
+        let vk = VerifierKey::new(self.origin(), pk).map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.next = Some((pair, vk));
+        Ok(self)
+    }
+
+    /// The next key during a rotation.
+    pub fn next_verifier_key(&self) -> Option<&VerifierKey> {
+        self.next.as_ref().map(|(_, vk)| vk)
     }
 
     pub fn origin(&self) -> &str {
@@ -72,7 +102,16 @@ impl CheckpointSigner {
             .as_ref()
             .try_into()
             .map_err(|_| ApiError::internal("signing a checkpoint", "bad signature length"))?;
-        let note = format_signed(&body, self.origin(), self.verifier.key_id, &sig);
+        let mut note = format_signed(&body, self.origin(), self.verifier.key_id, &sig);
+        if let Some((pair, vk)) = &self.next {
+            let sig: [u8; 64] = pair
+                .sign(body.as_bytes())
+                .as_ref()
+                .try_into()
+                .map_err(|_| ApiError::internal("signing a checkpoint", "bad signature length"))?;
+            let with_next = format_signed(&body, self.origin(), vk.key_id, &sig);
+            note.push_str(&with_next[body.len() + 1..]);
+        }
         Ok((cp, note))
     }
 }

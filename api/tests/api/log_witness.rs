@@ -90,7 +90,7 @@ async fn two_witnesses_cosign_growth_and_a_checkpoint_below_quorum_is_not_publis
     .await;
     let (w1, w2, vk) = started.unwrap();
     let policy = TrustPolicy {
-        log: vk.clone(),
+        logs: vec![vk.clone()],
         witnesses: vec![w1.key.clone(), w2.key.clone()],
         quorum: 2,
     };

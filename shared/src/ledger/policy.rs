@@ -8,13 +8,16 @@
 //!
 //! ```text
 //! # comments and blank lines are ignored
-//! log <note verifier key of the log, type 0x01>
+//! log <note verifier key of the log, type 0x01>   (one or more)
 //! witness <cosigner key, type 0x04>      (zero or more)
 //! quorum <k>                             (0 ≤ k ≤ number of witnesses)
 //! ```
 //!
-//! A note is accepted when the log's signature verifies and at least `k`
-//! distinct pinned witnesses have a valid cosignature on the same body.
+//! A note is accepted when a signature by one of the pinned log keys
+//! verifies and at least `k` distinct pinned witnesses have a valid
+//! cosignature on the same body. Several `log` lines serve a key rotation:
+//! the log signs with old and new key for a while, verifiers pin both, and
+//! checkpoints from before the rotation keep verifying with the old key.
 //! Signatures by unknown keys are ignored; a line that claims a pinned
 //! key's name and id but does not verify rejects the note.
 
@@ -24,7 +27,8 @@ use super::note::{CheckpointError, VerifierKey};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustPolicy {
-    pub log: VerifierKey,
+    /// The log's keys (all with the origin as name); any one suffices.
+    pub logs: Vec<VerifierKey>,
     pub witnesses: Vec<CosignerKey>,
     pub quorum: usize,
 }
@@ -50,7 +54,7 @@ pub struct Accepted {
 
 impl TrustPolicy {
     pub fn parse(text: &str) -> Result<Self, PolicyError> {
-        let (mut log, mut witnesses, mut quorum) = (None, Vec::new(), None);
+        let (mut logs, mut witnesses, mut quorum) = (Vec::<VerifierKey>::new(), Vec::new(), None);
         for (i, raw) in text.lines().enumerate() {
             let err = |reason: String| PolicyError::Syntax {
                 line: i + 1,
@@ -65,10 +69,13 @@ impl TrustPolicy {
                 .ok_or_else(|| err("expected `<keyword> <value>`".into()))?;
             let value = value.trim();
             match word {
-                "log" if log.is_none() => {
-                    log = Some(VerifierKey::parse(value).map_err(|e| err(e.to_string()))?)
+                "log" => {
+                    let key = VerifierKey::parse(value).map_err(|e| err(e.to_string()))?;
+                    if logs.first().is_some_and(|first| first.name != key.name) {
+                        return Err(err("all log keys must name the same origin".into()));
+                    }
+                    logs.push(key);
                 }
-                "log" => return Err(err("more than one log key".into())),
                 "witness" => {
                     let key = CosignerKey::parse(value).map_err(|e| err(e.to_string()))?;
                     if witnesses.iter().any(|w: &CosignerKey| w.name == key.name) {
@@ -91,13 +98,15 @@ impl TrustPolicy {
             line: text.lines().count(),
             reason: reason.into(),
         };
-        let log = log.ok_or_else(|| eof("no `log` line"))?;
+        if logs.is_empty() {
+            return Err(eof("no `log` line"));
+        }
         let quorum = quorum.ok_or_else(|| eof("no `quorum` line"))?;
         if quorum > witnesses.len() {
             return Err(eof("quorum is larger than the number of witnesses"));
         }
         Ok(Self {
-            log,
+            logs,
             witnesses,
             quorum,
         })
@@ -106,7 +115,19 @@ impl TrustPolicy {
     /// Verifies a checkpoint note (log signature plus cosignatures).
     pub fn verify(&self, note: &str) -> Result<Accepted, PolicyError> {
         let signed = SignedCheckpoint::parse(note)?;
-        let checkpoint = signed.verify_with(&self.log)?;
+        let mut checkpoint = Err(CheckpointError::NoSignatureForKey(
+            self.logs
+                .first()
+                .map(|k| k.name.clone())
+                .unwrap_or_default(),
+        ));
+        for key in &self.logs {
+            checkpoint = signed.verify_with(key);
+            if checkpoint.is_ok() {
+                break;
+            }
+        }
+        let checkpoint = checkpoint?;
         let mut cosigned_by = Vec::new();
         for w in &self.witnesses {
             match w.verify(signed.note()) {
@@ -130,7 +151,9 @@ impl TrustPolicy {
 
 impl std::fmt::Display for TrustPolicy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "log {}", self.log)?;
+        for log in &self.logs {
+            writeln!(f, "log {log}")?;
+        }
         for w in &self.witnesses {
             writeln!(f, "witness {w}")?;
         }
@@ -206,6 +229,43 @@ mod tests {
     }
 
     #[test]
+    fn during_a_key_rotation_either_pinned_log_key_suffices() {
+        let (policy, note, ws) = setup();
+        let ok = add_cosig(
+            &add_cosig(&note, &ws[0].0, &ws[0].1, 1),
+            &ws[1].0,
+            &ws[1].1,
+            2,
+        );
+        let new_sk = SigningKey::from_bytes(&[2; 32]);
+        let new =
+            VerifierKey::new(&policy.logs[0].name, new_sk.verifying_key().to_bytes()).unwrap();
+        // Old checkpoints (old key only) verify under a policy pinning both.
+        let both = TrustPolicy {
+            logs: vec![new.clone(), policy.logs[0].clone()],
+            ..policy.clone()
+        };
+        assert!(both.verify(&ok).is_ok());
+        // A policy pinning only the new key refuses them.
+        let only_new = TrustPolicy {
+            logs: vec![new],
+            ..policy.clone()
+        };
+        assert!(matches!(
+            only_new.verify(&ok),
+            Err(PolicyError::Checkpoint(CheckpointError::NoSignatureForKey(
+                _
+            )))
+        ));
+        // Keys for two different origins cannot be mixed.
+        let other = VerifierKey::new("other.example/log", [7; 32]);
+        if let Ok(other) = other {
+            let text = format!("{policy}log {other}\n");
+            assert!(TrustPolicy::parse(&text).is_err());
+        }
+    }
+
+    #[test]
     fn bad_policies_are_refused() {
         let (policy, _, _) = setup();
         let text = policy.to_string();
@@ -216,6 +276,7 @@ mod tests {
             format!("{text}quorum 1\n"),
             format!("{text}trust me\n"),
             text.replace("witness ", "log "),
+            format!("{text}log other.example/log+00000000+AQ==\n"),
         ] {
             assert!(TrustPolicy::parse(&bad).is_err(), "{bad}");
         }
