@@ -24,6 +24,7 @@
 //! | `CARELEDGER_CONSENT_EXPIRY_SECS` | `30` | how often expired consents get their `consent_expired` event |
 //! | `CARELEDGER_WITNESSES`, `…_WITNESS_QUORUM`, `…_WITNESS_PUSH_MS` | none | witnesses and their quorum: see `log::settings` |
 //! | `CARELEDGER_NEXT_SIGNING_KEY_FILE` | none | key rotation: a second Ed25519 key (hex PKCS#8) that co-signs every new checkpoint |
+//! | `CARELEDGER_PREVIOUS_LEDGER_KEYS` | none | key rotation: `;`-separated verifier keys that signed older checkpoints |
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -78,6 +79,8 @@ pub struct LedgerSettings {
     pub witnesses: crate::log::settings::WitnessSettings,
     /// Key rotation: a second checkpoint key that signs alongside.
     pub next_signing_key_file: Option<PathBuf>,
+    /// Key rotation: earlier checkpoint keys, to verify old checkpoints.
+    pub previous_keys: Vec<shared::ledger::VerifierKey>,
 }
 
 impl Default for LedgerSettings {
@@ -92,6 +95,7 @@ impl Default for LedgerSettings {
             consent_expiry_interval: Duration::from_secs(30),
             witnesses: Default::default(),
             next_signing_key_file: None,
+            previous_keys: Vec::new(),
         }
     }
 }
@@ -129,6 +133,16 @@ impl LedgerSettings {
         }
         s.witnesses = crate::log::settings::WitnessSettings::from_env(var)?;
         s.next_signing_key_file = var("CARELEDGER_NEXT_SIGNING_KEY_FILE").map(PathBuf::from);
+        if let Some(list) = var("CARELEDGER_PREVIOUS_LEDGER_KEYS") {
+            s.previous_keys = list
+                .split([';', ' ', '\n'])
+                .filter(|k| !k.is_empty())
+                .map(|k| {
+                    shared::ledger::VerifierKey::parse(k)
+                        .map_err(|e| anyhow::anyhow!("CARELEDGER_PREVIOUS_LEDGER_KEYS: {e}"))
+                })
+                .collect::<anyhow::Result<_>>()?;
+        }
         Ok(s)
     }
 }

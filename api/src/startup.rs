@@ -63,11 +63,7 @@ impl Application {
         .context("start-up task")??;
         let jwt = JwtKeys::new(keys.jwt_secret.expose(), settings.access_token_ttl_secs);
         let routes = RouteTable::from_spec(&spec());
-        let mut ledger_signer = CheckpointSigner::new(&keys, &settings.ledger.origin)?;
-        if let Some(next) = &settings.ledger.next_signing_key_file {
-            ledger_signer = ledger_signer.with_next_key(next)?;
-        }
-        let ledger_signer = Arc::new(ledger_signer);
+        let ledger_signer = Arc::new(CheckpointSigner::from_settings(&keys, &settings.ledger)?);
         let sequencer = if settings.ledger.sequencer_enabled {
             let l = &settings.ledger;
             let config = SequencerConfig {

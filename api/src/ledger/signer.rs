@@ -27,6 +27,8 @@ pub struct CheckpointSigner {
     verifier: VerifierKey,
     /// During a key rotation: the next key, which signs alongside.
     next: Option<(Ed25519KeyPair, VerifierKey)>,
+    /// After a rotation: keys that signed older checkpoints (verify only).
+    previous: Vec<VerifierKey>,
 }
 
 impl std::fmt::Debug for CheckpointSigner {
@@ -47,7 +49,36 @@ impl CheckpointSigner {
             pair,
             verifier,
             next: None,
+            previous: Vec::new(),
         })
+    }
+
+    /// The signer the settings describe: the signing key, the next key
+    /// during a rotation, and previous keys (for verifying old checkpoints).
+    pub fn from_settings(
+        keys: &Keys,
+        ledger: &crate::config::LedgerSettings,
+    ) -> anyhow::Result<Self> {
+        let mut signer = Self::new(keys, &ledger.origin)?;
+        if let Some(next) = &ledger.next_signing_key_file {
+            signer = signer.with_next_key(next)?;
+        }
+        for key in &ledger.previous_keys {
+            if key.name != signer.origin() {
+                anyhow::bail!("previous ledger key {key} is not named {}", signer.origin());
+            }
+        }
+        signer.previous = ledger.previous_keys.clone();
+        Ok(signer)
+    }
+
+    /// Every key a checkpoint of this log may be signed by: current, next,
+    /// previous.
+    pub fn verifier_keys(&self) -> Vec<VerifierKey> {
+        let mut keys = vec![self.verifier.clone()];
+        keys.extend(self.next_verifier_key().cloned());
+        keys.extend(self.previous.iter().cloned());
+        keys
     }
 
     /// Key rotation, step 1: every new checkpoint is also signed by the key

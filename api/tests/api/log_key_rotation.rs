@@ -92,3 +92,63 @@ async fn a_next_key_cosigns_every_new_checkpoint_and_either_key_verifies() {
         assert!(ok, "{key}: {out}");
     }
 }
+
+/// `careledger ledger verify` as the server after the swap (the next key is
+/// now the signing key), with or without the previous key configured.
+fn cli_verify(
+    app: &TestApp,
+    signing_key: &std::path::Path,
+    previous: Option<&VerifierKey>,
+) -> (bool, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_careledger"));
+    cmd.args(["ledger", "verify"])
+        .env("DATABASE_URL", &app.db_url)
+        .env("CARELEDGER_DATA_DIR", &app.data_dir)
+        .env("CARELEDGER_SIGNING_KEY_FILE", signing_key);
+    if let Some(k) = previous {
+        cmd.env("CARELEDGER_PREVIOUS_LEDGER_KEYS", k.to_string());
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[actix_rt::test]
+async fn after_the_swap_old_checkpoints_verify_with_the_previous_key() {
+    let app = spawn_without_sequencer().await;
+    let old_signer = signer(&app);
+    let old = old_signer.verifier_key().clone();
+    let mut conn = app.conn();
+    for i in 0..5 {
+        write_event(&mut conn, &event(i));
+    }
+    sequence_by_hand(&mut conn, &old_signer, 5, 1);
+    // The swap: the next key becomes the signing key.
+    let next_file = app.data_dir.join("next-ledger.key");
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
+    std::fs::write(&next_file, hex::encode(pkcs8.as_ref())).unwrap();
+    let mut settings = api::config::Settings::for_data_dir(
+        api::config::Environment::Development,
+        api::secret::Secret::new(app.db_url.clone()),
+        app.data_dir.clone(),
+    );
+    settings.signing_key_file = next_file.clone();
+    let new_signer = api::ledger::signer::CheckpointSigner::new(
+        &api::keys::Keys::load(&settings).unwrap(),
+        old_signer.origin(),
+    )
+    .unwrap();
+    for i in 5..10 {
+        write_event(&mut conn, &event(i));
+    }
+    sequence_by_hand(&mut conn, &new_signer, 5, 1);
+
+    let (ok, out) = cli_verify(&app, &next_file, None);
+    assert!(!ok, "{out}");
+    assert!(out.contains("not validly signed"), "{out}");
+    let (ok, out) = cli_verify(&app, &next_file, Some(&old));
+    assert!(ok, "{out}");
+    assert!(out.contains("10 events, 2 signed checkpoints"), "{out}");
+}
