@@ -16,15 +16,16 @@
 //! needs only checkpoints and hash tiles. Anyone entitled to an event (the
 //! patient, their guardian, the actor, an admin) gets it with its leaf hash
 //! through the authenticated API or a receipt and proves its inclusion
-//! against these public tiles. Leaf hashes themselves reveal nothing a
-//! dictionary could recover: each covers a random request id and a
-//! microsecond timestamp besides the ids. So `entries/` answers 404 with
-//! this reason; a monitor that must see contents is an auditor with an
-//! admin account.
+//! against these public tiles. The leaf hashes the level-0 tiles publish
+//! reveal nothing a dictionary could recover: every event's canonical bytes
+//! include a random (UUID v4) request id and a microsecond timestamp besides
+//! the ids (`api::request`), so guessing "did X open Y's chart" means
+//! guessing 122 random bits. So `entries/` answers 404 with this reason; a
+//! monitor that must see contents is an auditor with an admin account.
 //!
 //! These routes are deliberately outside the OpenAPI document (they are not
 //! JSON, and their contract is the C2SP specs); they never need a token,
-//! never write, and never reveal anything that the proofs endpoints do not.
+//! never write, and publish only signed notes and hashes.
 //! [`push`] sends each new checkpoint to the configured witnesses and
 //! stores their cosignatures; [`settings`] reads that configuration.
 
