@@ -5,11 +5,14 @@
 //! file is checked offline by `careledger verify-receipt` (or anyone with
 //! `shared::ledger::receipt`) against pinned keys.
 //!
-//! Only for the charts the caller acts for (patients and guardians); anyone
-//! else gets 404, as for a chart they cannot see. The proofs are against
+//! Only for the charts the caller acts for (patients and guardians), as the
+//! access policy decides (`ActForPatient`): a refusal is a denied `export`
+//! event like any other, and a download is an `export` event about the
+//! chart (it is sequenced after the receipt's checkpoint, so it appears in
+//! the next receipt). The proofs are against
 //! the *published* checkpoint, so events newer than it are not in the
-//! receipt yet. At most the newest [`MAX_EVENTS`] events. Read-only: the
-//! receipt discloses nothing the caller's own log view does not already.
+//! receipt yet. At most the newest [`MAX_EVENTS`] events. The receipt
+//! discloses nothing the caller's own log view does not already.
 
 use std::collections::HashSet;
 
@@ -25,9 +28,12 @@ use uuid::Uuid;
 
 use super::published;
 use super::settings::WitnessSettings;
+use crate::access::{self, Action, Target};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::ledger::store::{self, EventRow};
+use crate::ledger::NewEvent;
+use crate::request::RequestContext;
 use crate::state::AppState;
 
 /// Most events in one receipt (the newest).
@@ -47,34 +53,42 @@ pub struct ReceiptQuery {
 #[utoipa::path(tag = "ledger", security(("bearer" = [])), params(ReceiptQuery), responses(
     (status = 200, description = "The receipt (careledger-receipt/v1)", body = Receipt),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 403, description = "The caller sees the chart but does not act for it", body = ErrorEnvelope),
     (status = 404, description = "No such chart for the caller, or nothing published yet", body = ErrorEnvelope),
 ))]
 #[get("/api/v1/ledger/receipt")]
 pub async fn download_receipt(
     state: web::Data<AppState>,
     user: AuthUser,
+    ctx: RequestContext,
     query: web::Query<ReceiptQuery>,
 ) -> Result<web::Json<Receipt>, ApiError> {
     let patient = query.patient;
     let witnesses = state.settings.ledger.witnesses.clone();
     let receipt = state
         .db
-        .autocommit(move |conn| build(conn, &user, patient, &witnesses))
+        .run(move |conn| {
+            let event = NewEvent::new(shared::ledger::Action::Export, &ctx);
+            access::authorize(
+                conn,
+                user.into(),
+                Action::ActForPatient,
+                &Target::Patient(patient),
+                event,
+            )?
+            .record(conn)?;
+            build(conn, patient, &witnesses)
+        })
         .await?;
     Ok(web::Json(receipt))
 }
 
-/// Builds the receipt for `patient` as `user` may see it.
+/// Builds the receipt for `patient` (the caller has been authorized).
 pub fn build(
     conn: &mut PgConnection,
-    user: &AuthUser,
     patient: Uuid,
     witnesses: &WitnessSettings,
 ) -> Result<Receipt, ApiError> {
-    let charts = crate::access::scope::charts_acted_for(conn, (*user).into())?;
-    if !charts.iter().any(|(id, _)| *id == patient) {
-        return Err(ApiError::NotFound("no such chart"));
-    }
     let note = published::latest(conn, witnesses)?
         .ok_or(ApiError::NotFound("no checkpoint has been published yet"))?;
     let size = SignedCheckpoint::parse(&note)

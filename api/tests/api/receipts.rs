@@ -47,14 +47,23 @@ async fn a_patient_downloads_a_receipt_that_verifies_offline_only_under_the_poli
         app.get(&path, None).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    for (who, p) in [(&token, patient2), (&doctor, patient1)] {
+    // Another patient's chart is invisible; the consenting doctor sees the
+    // chart but does not act for it. Both refusals are ledger events.
+    let denied = app.ledger_count_outcome("export", "denied");
+    for (who, p, status) in [
+        (&token, patient2, StatusCode::NOT_FOUND),
+        (&doctor, patient1, StatusCode::FORBIDDEN),
+    ] {
         let resp = app
             .get(&format!("/api/v1/ledger/receipt?patient={p}"), Some(who))
             .await;
-        assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+        assert_eq!(resp.status(), status);
     }
+    assert_eq!(app.ledger_count_outcome("export", "denied"), denied + 2);
+    let exports = app.ledger_count_outcome("export", "allowed");
     let resp = app.get(&path, Some(&token)).await;
     assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(app.ledger_count_outcome("export", "allowed"), exports + 1);
     let receipt: Value = resp.json().await.unwrap();
     assert_eq!(receipt["format"], "careledger-receipt/v1");
     let events = receipt["events"].as_array().unwrap();
