@@ -6,9 +6,9 @@
 //! `shared::ledger::receipt`) against pinned keys.
 //!
 //! Only for the charts the caller acts for (patients and guardians), as the
-//! access policy decides (`ActForPatient`): a refusal is a denied `export`
-//! event like any other, and a download is an `export` event about the
-//! chart (it is sequenced after the receipt's checkpoint, so it appears in
+//! access policy decides (`ActForPatient`, through the audited action): a
+//! refusal is a denied `export` event like any other, and a download is an
+//! `export` event about the chart (it is sequenced after the receipt's checkpoint, so it appears in
 //! the next receipt). The proofs are against
 //! the *published* checkpoint, so events newer than it are not in the
 //! receipt yet. At most the newest [`MAX_EVENTS`] events. The receipt
@@ -28,13 +28,14 @@ use uuid::Uuid;
 
 use super::published;
 use super::settings::WitnessSettings;
-use crate::access::{self, Action, Target};
+use crate::access::audited::Audit;
+use crate::access::{Action, Target};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::ledger::store::{self, EventRow};
-use crate::ledger::NewEvent;
 use crate::request::RequestContext;
 use crate::state::AppState;
+use shared::ledger::Action as Logged;
 
 /// Most events in one receipt (the newest).
 pub const MAX_EVENTS: i64 = 5000;
@@ -65,18 +66,10 @@ pub async fn download_receipt(
 ) -> Result<web::Json<Receipt>, ApiError> {
     let patient = query.patient;
     let witnesses = state.settings.ledger.witnesses.clone();
+    let audit = Audit::read(&ctx, user.into(), Action::ActForPatient, Logged::Export);
     let receipt = state
         .db
-        .run(move |conn| {
-            let event = NewEvent::new(shared::ledger::Action::Export, &ctx);
-            access::authorize(
-                conn,
-                user.into(),
-                Action::ActForPatient,
-                &Target::Patient(patient),
-                event,
-            )?
-            .record(conn)?;
+        .audited(audit, Target::Patient(patient), move |conn, _| {
             build(conn, patient, &witnesses)
         })
         .await?;
