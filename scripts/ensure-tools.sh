@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the project needs and this machine lacks. Idempotent and
-# quiet when everything is present. Usage: ensure-tools.sh [web] [pg] [browser] [python] [ha]
+# quiet when everything is present. Usage: ensure-tools.sh [web] [pg] [browser] [python] [ha] [go]
 source "$(dirname "$0")/lib.sh"
 
-need_web=false need_pg=false need_browser=false need_python=false need_ha=false
+need_web=false need_pg=false need_browser=false need_python=false need_ha=false need_go=false
 for arg in "$@"; do
   case "$arg" in
     web) need_web=true ;;
@@ -11,6 +11,7 @@ for arg in "$@"; do
     browser) need_browser=true ;;
     python) need_python=true ;;
     ha) need_ha=true ;;
+    go) need_go=true ;;
     *) die "unknown tool group $arg" ;;
   esac
 done
@@ -81,4 +82,12 @@ if $need_python && ! "$TOOLS/fhir-venv/bin/python" -c 'import fhir.resources' 2>
   log "installing the FHIR validator (fhir.resources) into .data/tools/fhir-venv"
   python3 -m venv --clear "$TOOLS/fhir-venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv --clear "$TOOLS/fhir-venv"; }
   "$TOOLS/fhir-venv/bin/pip" install --quiet --disable-pip-version-check "fhir.resources==8.3.0"
+fi
+
+# Test-only: Go and golang.org/x/mod (sumdb/note, sumdb/tlog) from Debian,
+# built offline with GO111MODULE=off GOPATH=/usr/share/gocode, for the
+# third-party verification of the public log (api/tests/go/careledger-verify).
+if $need_go && { ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/golang.org/x/mod/sumdb/tlog ]; }; then
+  log "installing Go and golang.org/x/mod (third-party log verification in the tests)"
+  apt_install golang-go golang-golang-x-mod-dev
 fi

@@ -1,5 +1,5 @@
 //! The `careledger` command line: `serve`, `migrate`, `seed --demo`,
-//! `ledger verify`, `keys rotate`, `openapi`. Settings come from the environment (see
+//! `ledger verify`, `keys rotate`, `openapi`, `verify-receipt`, `witness key|serve` (see `witness`). Settings come from the environment (see
 //! `config`). `ledger verify` exits with status 1 when the ledger is invalid.
 
 use std::process::ExitCode;
@@ -16,12 +16,20 @@ commands:
   serve          run the api (and the built SPA) — migrates first
   migrate        apply pending database migrations
   seed --demo    create the demo accounts and charts (refuses a database with real accounts)
-  ledger verify [--key <verifier key>]
+  ledger verify [--key <verifier key>]...
                  re-check every ledger event, the tree and the signed checkpoints
-                 (with the server's key, or a C2SP verifier key given here)
+                 (with the server's keys, or the C2SP verifier keys given here)
   keys rotate    add a seal key and re-seal every sealed row under it, online
   openapi        print the OpenAPI document
 ";
+
+fn usage() -> String {
+    format!(
+        "{USAGE}{}{}",
+        crate::log::receipt_cli::USAGE,
+        crate::witness::USAGE
+    )
+}
 
 pub fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,8 +45,19 @@ pub fn main() -> ExitCode {
 fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     match words.as_slice() {
-        ["ledger", "verify"] => crate::ledger::verify_cli::run(None),
-        ["ledger", "verify", "--key", key] => crate::ledger::verify_cli::run(Some(key)),
+        ["ledger", "verify", rest @ ..] => {
+            let mut keys = Vec::new();
+            let mut it = rest.iter();
+            while let Some(flag) = it.next() {
+                match (*flag, it.next()) {
+                    ("--key", Some(key)) => keys.push(*key),
+                    _ => bail!("usage: careledger ledger verify [--key <verifier key>]..."),
+                }
+            }
+            crate::ledger::verify_cli::run(&keys)
+        }
+        ["verify-receipt", rest @ ..] => Ok(crate::log::receipt_cli::run(rest)),
+        ["witness", rest @ ..] => crate::witness::run_cli(rest).map(|()| ExitCode::SUCCESS),
         other => run_other(other).map(|()| ExitCode::SUCCESS),
     }
 }
@@ -84,10 +103,10 @@ fn run_other(words: &[&str]) -> anyhow::Result<()> {
             Ok(())
         }
         ["help"] | ["--help"] | ["-h"] => {
-            print!("{USAGE}");
+            print!("{}", usage());
             Ok(())
         }
-        _ => bail!("unknown command\n\n{USAGE}"),
+        _ => bail!("unknown command\n\n{}", usage()),
     }
 }
 

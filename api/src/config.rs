@@ -22,6 +22,9 @@
 //! | `CARELEDGER_CHECKPOINT_EVERY` | `1000` | sign a checkpoint after this many new events … |
 //! | `CARELEDGER_CHECKPOINT_SECS` | `10` | … or this many seconds after the last one (if events arrived) |
 //! | `CARELEDGER_CONSENT_EXPIRY_SECS` | `30` | how often expired consents get their `consent_expired` event |
+//! | `CARELEDGER_WITNESSES`, `…_WITNESS_QUORUM`, `…_WITNESS_PUSH_MS` | none | witnesses and their quorum: see `log::settings` |
+//! | `CARELEDGER_NEXT_SIGNING_KEY_FILE` | none | key rotation: a second Ed25519 key (hex PKCS#8) that co-signs every new checkpoint |
+//! | `CARELEDGER_PREVIOUS_LEDGER_KEYS` | none | key rotation: `;`-separated verifier keys that signed older checkpoints |
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -72,6 +75,12 @@ pub struct LedgerSettings {
     pub checkpoint_interval: Duration,
     /// How often this process records `consent_expired` events.
     pub consent_expiry_interval: Duration,
+    /// Witnesses to push checkpoints to and their quorum (`log::settings`).
+    pub witnesses: crate::log::settings::WitnessSettings,
+    /// Key rotation: a second checkpoint key that signs alongside.
+    pub next_signing_key_file: Option<PathBuf>,
+    /// Key rotation: earlier checkpoint keys, to verify old checkpoints.
+    pub previous_keys: Vec<shared::ledger::VerifierKey>,
 }
 
 impl Default for LedgerSettings {
@@ -84,6 +93,9 @@ impl Default for LedgerSettings {
             checkpoint_every: 1000,
             checkpoint_interval: Duration::from_secs(10),
             consent_expiry_interval: Duration::from_secs(30),
+            witnesses: Default::default(),
+            next_signing_key_file: None,
+            previous_keys: Vec::new(),
         }
     }
 }
@@ -118,6 +130,18 @@ impl LedgerSettings {
         }
         if let Some(secs) = number("CARELEDGER_CONSENT_EXPIRY_SECS")? {
             s.consent_expiry_interval = Duration::from_secs(secs.max(1));
+        }
+        s.witnesses = crate::log::settings::WitnessSettings::from_env(var)?;
+        s.next_signing_key_file = var("CARELEDGER_NEXT_SIGNING_KEY_FILE").map(PathBuf::from);
+        if let Some(list) = var("CARELEDGER_PREVIOUS_LEDGER_KEYS") {
+            s.previous_keys = list
+                .split([';', ' ', '\n'])
+                .filter(|k| !k.is_empty())
+                .map(|k| {
+                    shared::ledger::VerifierKey::parse(k)
+                        .map_err(|e| anyhow::anyhow!("CARELEDGER_PREVIOUS_LEDGER_KEYS: {e}"))
+                })
+                .collect::<anyhow::Result<_>>()?;
         }
         Ok(s)
     }

@@ -63,7 +63,7 @@ impl Application {
         .context("start-up task")??;
         let jwt = JwtKeys::new(keys.jwt_secret.expose(), settings.access_token_ttl_secs);
         let routes = RouteTable::from_spec(&spec());
-        let ledger_signer = Arc::new(CheckpointSigner::new(&keys, &settings.ledger.origin)?);
+        let ledger_signer = Arc::new(CheckpointSigner::from_settings(&keys, &settings.ledger)?);
         let sequencer = if settings.ledger.sequencer_enabled {
             let l = &settings.ledger;
             let config = SequencerConfig {
@@ -93,6 +93,9 @@ impl Application {
             ledger_signer,
         });
         consent_expiry::spawn(state.clone(), state.settings.ledger.consent_expiry_interval);
+        if state.settings.ledger.sequencer_enabled {
+            crate::log::push::spawn(state.db.clone(), state.settings.ledger.witnesses.clone());
+        }
         let server = HttpServer::new(move || build_app(state.clone()))
             .listen(listener)?
             .run();
@@ -145,6 +148,7 @@ pub fn build_app(
         crate::openapi::with_common_responses(spec),
     ))
     .configure(routes::extractor_config)
+    .configure(crate::log::configure)
     .default_service(web::to(fallback::not_matched))
     .wrap(actix_web::middleware::from_fn(
         auth::extractor::authenticate_request,

@@ -235,7 +235,7 @@ fn checkpoint_if_due(
     if !due {
         return Ok(None);
     }
-    let (cp, note) = signer.sign(tip.size, tip.tree.root(), now)?;
+    let (cp, note) = signer.sign(tip.size, tip.tree.root())?;
     signer::store(conn, &cp, &note)?;
     tip.last_checkpoint = Some((tip.size, now));
     Ok(Some(tip.size))

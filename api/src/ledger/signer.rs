@@ -9,7 +9,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use diesel::prelude::*;
 use ring::signature::Ed25519KeyPair;
 use shared::ledger::api::LedgerPublicKey;
@@ -25,6 +25,10 @@ use crate::keys::Keys;
 pub struct CheckpointSigner {
     pair: Ed25519KeyPair,
     verifier: VerifierKey,
+    /// During a key rotation: the next key, which signs alongside.
+    next: Option<(Ed25519KeyPair, VerifierKey)>,
+    /// After a rotation: keys that signed older checkpoints (verify only).
+    previous: Vec<VerifierKey>,
 }
 
 impl std::fmt::Debug for CheckpointSigner {
@@ -41,7 +45,64 @@ impl CheckpointSigner {
         let pair = keys.ledger_key_pair()?;
         let verifier = VerifierKey::new(origin, keys.ledger_public_key()?)
             .map_err(|e| anyhow::anyhow!("ledger origin {origin:?}: {e}"))?;
-        Ok(Self { pair, verifier })
+        Ok(Self {
+            pair,
+            verifier,
+            next: None,
+            previous: Vec::new(),
+        })
+    }
+
+    /// The signer the settings describe: the signing key, the next key
+    /// during a rotation, and previous keys (for verifying old checkpoints).
+    pub fn from_settings(
+        keys: &Keys,
+        ledger: &crate::config::LedgerSettings,
+    ) -> anyhow::Result<Self> {
+        let mut signer = Self::new(keys, &ledger.origin)?;
+        if let Some(next) = &ledger.next_signing_key_file {
+            signer = signer.with_next_key(next)?;
+        }
+        for key in &ledger.previous_keys {
+            if key.name != signer.origin() {
+                anyhow::bail!("previous ledger key {key} is not named {}", signer.origin());
+            }
+        }
+        signer.previous = ledger.previous_keys.clone();
+        Ok(signer)
+    }
+
+    /// Every key a checkpoint of this log may be signed by: current, next,
+    /// previous.
+    pub fn verifier_keys(&self) -> Vec<VerifierKey> {
+        let mut keys = vec![self.verifier.clone()];
+        keys.extend(self.next_verifier_key().cloned());
+        keys.extend(self.previous.iter().cloned());
+        keys
+    }
+
+    /// Key rotation, step 1: every new checkpoint is also signed by the key
+    /// in `path` (hex PKCS#8, same key name, another key id). Verifiers that
+    /// pin either key accept it; once they all pin the new one, it becomes
+    /// the signing key and the old one is kept only to check old
+    /// checkpoints (`log` lines of a trust policy, `ledger verify --key`).
+    pub fn with_next_key(mut self, path: &std::path::Path) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        use ring::signature::KeyPair;
+        let hex_key = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the next ledger key {}", path.display()))?;
+        let pkcs8 = hex::decode(hex_key.trim()).context("next ledger key file must be hex")?;
+        let pair = Ed25519KeyPair::from_pkcs8(&pkcs8)
+            .map_err(|_| anyhow::anyhow!("next ledger key is not an Ed25519 PKCS#8 key"))?;
+        let pk: [u8; 32] = pair.public_key().as_ref().try_into()?;
+        let vk = VerifierKey::new(self.origin(), pk).map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.next = Some((pair, vk));
+        Ok(self)
+    }
+
+    /// The next key during a rotation.
+    pub fn next_verifier_key(&self) -> Option<&VerifierKey> {
+        self.next.as_ref().map(|(_, vk)| vk)
     }
 
     pub fn origin(&self) -> &str {
@@ -61,14 +122,10 @@ impl CheckpointSigner {
         }
     }
 
-    /// The signed note for the tree head `(size, root)` at `time`.
-    pub fn sign(
-        &self,
-        size: u64,
-        root: Hash,
-        time: DateTime<Utc>,
-    ) -> Result<(Checkpoint, String), ApiError> {
-        let cp = Checkpoint::new(self.origin(), size, root, time)
+    /// The signed note (a 3-line C2SP checkpoint) for the tree head
+    /// `(size, root)`. When it was signed is kept only in the row.
+    pub fn sign(&self, size: u64, root: Hash) -> Result<(Checkpoint, String), ApiError> {
+        let cp = Checkpoint::new(self.origin(), size, root)
             .map_err(|e| ApiError::internal("building a checkpoint", e))?;
         let body = cp.body_text();
         let sig = self.pair.sign(body.as_bytes());
@@ -76,7 +133,16 @@ impl CheckpointSigner {
             .as_ref()
             .try_into()
             .map_err(|_| ApiError::internal("signing a checkpoint", "bad signature length"))?;
-        let note = format_signed(&body, self.origin(), self.verifier.key_id, &sig);
+        let mut note = format_signed(&body, self.origin(), self.verifier.key_id, &sig);
+        if let Some((pair, vk)) = &self.next {
+            let sig: [u8; 64] = pair
+                .sign(body.as_bytes())
+                .as_ref()
+                .try_into()
+                .map_err(|_| ApiError::internal("signing a checkpoint", "bad signature length"))?;
+            let with_next = format_signed(&body, self.origin(), vk.key_id, &sig);
+            note.push_str(&with_next[body.len() + 1..]);
+        }
         Ok((cp, note))
     }
 }
@@ -87,7 +153,7 @@ pub fn store(conn: &mut PgConnection, cp: &Checkpoint, note: &str) -> Result<(),
         .values((
             ledger_checkpoints::size.eq(store::to_i64(cp.size)?),
             ledger_checkpoints::root.eq(cp.root.as_slice()),
-            ledger_checkpoints::time.eq(cp.time),
+            ledger_checkpoints::time.eq(cp.time.unwrap_or_else(Utc::now)),
             ledger_checkpoints::note.eq(note),
         ))
         .on_conflict_do_nothing()
@@ -115,7 +181,7 @@ pub fn sign_current(
         return Ok(row);
     }
     let root = root_at(conn, size)?;
-    let (cp, note) = signer.sign(size, root, Utc::now())?;
+    let (cp, note) = signer.sign(size, root)?;
     store(conn, &cp, &note)?;
     store::checkpoint(conn, Some(size))?
         .ok_or_else(|| ApiError::internal("checkpoint", "stored checkpoint vanished"))

@@ -76,11 +76,11 @@ pub fn begin_snapshot(conn: &mut PgConnection) -> Result<(), ApiError> {
 /// endpoint, an audited read that records its event after this returns).
 pub fn verify_snapshot(
     conn: &mut PgConnection,
-    key: &VerifierKey,
+    keys: &[VerifierKey],
 ) -> Result<VerifyReport, ApiError> {
     crate::db::run_in_transaction(conn, |c| {
         begin_snapshot(c)?;
-        verify_all(c, key, |_, _| {})
+        verify_all_with(c, keys, |_, _| {})
     })
 }
 
@@ -88,9 +88,19 @@ pub fn verify_snapshot(
 pub fn verify_all(
     conn: &mut PgConnection,
     key: &VerifierKey,
+    progress: impl FnMut(u64, u64),
+) -> Result<VerifyReport, ApiError> {
+    verify_all_with(conn, std::slice::from_ref(key), progress)
+}
+
+/// [`verify_all`] where a checkpoint may be signed by any of `keys` (the
+/// log's current, next and previous keys across a key rotation).
+pub fn verify_all_with(
+    conn: &mut PgConnection,
+    keys: &[VerifierKey],
     mut progress: impl FnMut(u64, u64),
 ) -> Result<VerifyReport, ApiError> {
-    let (checkpoints, bad_checkpoint) = load_checkpoints(conn, key)?;
+    let (checkpoints, bad_checkpoint) = load_checkpoints(conn, keys)?;
     let checkpoints_total = checkpoints.len() as u64;
     let total = store::sequenced_size(conn)?;
     let mut verifier = ChainVerifier::with_checkpoints(checkpoints);
@@ -178,7 +188,7 @@ type TrustedCheckpoints = Vec<(u64, Hash)>;
 /// The checkpoints whose signature verifies, and the first that does not.
 fn load_checkpoints(
     conn: &mut PgConnection,
-    key: &VerifierKey,
+    keys: &[VerifierKey],
 ) -> Result<(TrustedCheckpoints, Option<Invalid>), ApiError> {
     let rows = diesel::sql_query("SELECT size, root, note FROM ledger_checkpoints ORDER BY size")
         .load::<StoredCheckpoint>(conn)?;
@@ -186,7 +196,18 @@ fn load_checkpoints(
     let mut bad = None;
     for row in rows {
         let checked: Result<Checkpoint, String> = SignedCheckpoint::parse(&row.note)
-            .and_then(|s| s.verify_with(key))
+            .and_then(|s| {
+                let mut result = Err(shared::ledger::CheckpointError::NoSignatureForKey(
+                    keys.first().map(|k| k.name.clone()).unwrap_or_default(),
+                ));
+                for key in keys {
+                    result = s.verify_with(key);
+                    if result.is_ok() {
+                        break;
+                    }
+                }
+                result
+            })
             .map_err(|e| e.to_string());
         match checked {
             Ok(cp) if cp.size == row.size.unsigned_abs() && cp.root == row.root.0 => {

@@ -17,17 +17,18 @@ use crate::config::Settings;
 use crate::db;
 use crate::keys::Keys;
 
-/// Verifies with `key` (a C2SP verifier key string) or the server's own key.
-pub fn run(key: Option<&str>) -> anyhow::Result<ExitCode> {
+/// Verifies with the given C2SP verifier keys (a checkpoint may be signed by
+/// any of them), or with the server's own keys (current, next, previous).
+pub fn run(given: &[&str]) -> anyhow::Result<ExitCode> {
     let settings = Settings::from_env()?;
-    let key = match key {
-        Some(k) => VerifierKey::parse(k).context("--key must be a C2SP verifier key")?,
-        None => {
-            let keys = Keys::load(&settings)?;
-            CheckpointSigner::new(&keys, &settings.ledger.origin)?
-                .verifier_key()
-                .clone()
-        }
+    let keys: Vec<VerifierKey> = if given.is_empty() {
+        let keys = Keys::load(&settings)?;
+        CheckpointSigner::from_settings(&keys, &settings.ledger)?.verifier_keys()
+    } else {
+        given
+            .iter()
+            .map(|k| VerifierKey::parse(k).context("--key must be a C2SP verifier key"))
+            .collect::<anyhow::Result<_>>()?
     };
     let mut conn = db::connect_as_app(settings.database_url.expose())?;
     let started = Instant::now();
@@ -35,7 +36,7 @@ pub fn run(key: Option<&str>) -> anyhow::Result<ExitCode> {
     let report = conn
         .transaction(|c| {
             verify::begin_snapshot(c)?;
-            verify::verify_all(c, &key, |done, total| bar.draw(done, total))
+            verify::verify_all_with(c, &keys, |done, total| bar.draw(done, total))
         })
         .map_err(|e| anyhow::anyhow!("verification could not run: {e:?}"))?;
     bar.clear();

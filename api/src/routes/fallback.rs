@@ -16,7 +16,10 @@ pub async fn not_matched(req: HttpRequest, state: web::Data<AppState>) -> HttpRe
     if let Some(allow) = state.routes.allowed_methods(path) {
         return respond(&req, Err(ApiError::MethodNotAllowed { allow }));
     }
-    let is_api = path.starts_with("/api/") || path == "/api" || path.starts_with("/health");
+    let is_api = path.starts_with("/api/")
+        || path == "/api"
+        || path.starts_with("/health")
+        || path.starts_with("/log/");
     let is_read = req.method() == Method::GET || req.method() == Method::HEAD;
     match (&state.settings.static_dir, is_api, is_read) {
         (Some(dir), false, true) => match static_file(dir, path) {

@@ -243,7 +243,7 @@ pub async fn verify_ledger(
         .audited(audit, Target::System, move |conn, _| {
             st.limiter
                 .check(Scope::LedgerVerifyByUser, &user.id.to_string())?;
-            verify::verify_snapshot(conn, st.ledger_signer.verifier_key())
+            verify::verify_snapshot(conn, &st.ledger_signer.verifier_keys())
         })
         .await?;
     Ok(web::Json(report))

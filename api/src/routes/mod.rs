@@ -86,7 +86,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(ledger::get_checkpoint)
         .service(ledger::sign_checkpoint)
         .service(ledger::public_key)
-        .service(ledger::verify_ledger);
+        .service(ledger::verify_ledger)
+        .service(crate::log::receipt::download_receipt);
 }
 
 /// Extractor settings that turn malformed input into the JSON envelope.

@@ -314,6 +314,12 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Row)> {
             "ledger_key",
             ALL_SIGNED_IN,
         ),
+        (
+            "GET",
+            "/api/v1/ledger/receipt",
+            "ledger_receipt",
+            ACT_FOR_PATIENT,
+        ),
         ("GET", "/api/v1/ledger/verify", "ledger_verify", ADMIN_ONLY),
         // Last: these change the actor's own sign-in settings.
         ("GET", "/api/v1/auth/totp", "totp_status", ALL_SIGNED_IN),
@@ -656,6 +662,11 @@ async fn prepare(
         }
         "ledger_sign" => ("/api/v1/ledger/checkpoint".into(), None, None),
         "ledger_key" => ("/api/v1/ledger/public-key".into(), None, None),
+        "ledger_receipt" => (
+            format!("/api/v1/ledger/receipt?patient={chart}"),
+            None,
+            None,
+        ),
         "ledger_verify" => ("/api/v1/ledger/verify".into(), None, None),
         "totp_status" => ("/api/v1/auth/totp".into(), None, None),
         "totp_enroll" => ("/api/v1/auth/totp/enroll".into(), None, None),

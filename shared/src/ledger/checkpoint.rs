@@ -1,15 +1,23 @@
 //! Signed checkpoints in the C2SP tlog-checkpoint format.
 //!
 //! Owns the checkpoint body and its strict parser; the signature envelope is
-//! `note`. The body is exactly four lines (<https://c2sp.org/tlog-checkpoint>
-//! with one extension line):
+//! `note`. New checkpoints have exactly the three lines of
+//! <https://c2sp.org/tlog-checkpoint>, with no extension lines (strict
+//! verifiers such as Sigsum's reject any):
 //!
 //! ```text
 //! <origin>\n
 //! <tree size, ASCII decimal, no leading zeros>\n
 //! <root hash, standard base64 with padding>\n
-//! time <RFC 3339 UTC, whole seconds, e.g. 2024-05-01T12:00:00Z>\n
 //! ```
+//!
+//! Checkpoints signed before the switch carry a fourth extension line
+//! `time <RFC 3339 UTC, whole seconds>` (C2SP: NOT RECOMMENDED). They stay
+//! stored exactly as signed, so the parser still accepts that one legacy
+//! form ([`Checkpoint::time`] is `Some` only for them) and their signatures
+//! keep verifying; nothing new is ever signed with it. When a checkpoint was
+//! signed is no part of what the log signs: witnesses timestamp their
+//! cosignatures (`cosignature`), and the server's row keeps its own time.
 //!
 //! followed, in a signed checkpoint, by a blank line and signature lines
 //! `— <key name> <base64(key id ‖ Ed25519 signature)>\n`. The signature covers
@@ -28,7 +36,7 @@ use super::note::{CheckpointError, SignedNote, VerifierKey};
 use super::serde_hex;
 
 /// A tree head: the log `origin` had `size` events with Merkle root `root`
-/// at `time` (whole seconds).
+/// (and, in legacy checkpoints only, a signed `time` in whole seconds).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Checkpoint {
@@ -37,42 +45,59 @@ pub struct Checkpoint {
     #[serde(with = "serde_hex::hash")]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub root: Hash,
-    pub time: DateTime<Utc>,
+    /// Only in legacy 4-line checkpoints; `None` for every new one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<DateTime<Utc>>,
 }
 
 impl Checkpoint {
-    /// Validates the origin and truncates `time` to whole seconds.
-    pub fn new(
+    /// A C2SP checkpoint (three lines); validates the origin.
+    pub fn new(origin: &str, size: u64, root: Hash) -> Result<Self, CheckpointError> {
+        if origin.is_empty() || origin.chars().any(char::is_control) {
+            return Err(CheckpointError::MalformedBody(
+                "origin must be a non-empty line",
+            ));
+        }
+        Ok(Self {
+            origin: origin.to_owned(),
+            size,
+            root,
+            time: None,
+        })
+    }
+
+    /// A legacy checkpoint with a `time` line (truncated to whole seconds):
+    /// only for reading and testing stored ones, never for signing anew.
+    pub fn legacy(
         origin: &str,
         size: u64,
         root: Hash,
         time: DateTime<Utc>,
     ) -> Result<Self, CheckpointError> {
-        use CheckpointError::MalformedBody as Bad;
-        if origin.is_empty() || origin.chars().any(char::is_control) {
-            return Err(Bad("origin must be a non-empty line"));
-        }
         if !(0..=9999).contains(&time.year()) {
-            return Err(Bad("time outside years 0000-9999"));
+            return Err(CheckpointError::MalformedBody(
+                "time outside years 0000-9999",
+            ));
         }
-        let time = time.with_nanosecond(0).unwrap_or(time);
-        Ok(Self {
-            origin: origin.to_owned(),
-            size,
-            root,
-            time,
-        })
+        let mut cp = Self::new(origin, size, root)?;
+        cp.time = Some(time.with_nanosecond(0).unwrap_or(time));
+        Ok(cp)
     }
 
     /// The exact bytes that are signed.
     pub fn body_text(&self) -> String {
-        format!(
-            "{}\n{}\n{}\ntime {}\n",
+        let mut text = format!(
+            "{}\n{}\n{}\n",
             self.origin,
             self.size,
-            STANDARD.encode(self.root),
-            self.time.to_rfc3339_opts(SecondsFormat::Secs, true)
-        )
+            STANDARD.encode(self.root)
+        );
+        if let Some(time) = self.time {
+            text.push_str("time ");
+            text.push_str(&time.to_rfc3339_opts(SecondsFormat::Secs, true));
+            text.push('\n');
+        }
+        text
     }
 
     /// Parses a body produced by [`Checkpoint::body_text`], strictly.
@@ -82,10 +107,12 @@ impl Checkpoint {
             .strip_suffix('\n')
             .ok_or(Bad("must end in a newline"))?;
         let mut it = lines.split('\n');
-        let (Some(origin), Some(size), Some(root), Some(time), None) =
+        let (Some(origin), Some(size), Some(root), time, None) =
             (it.next(), it.next(), it.next(), it.next(), it.next())
         else {
-            return Err(Bad("must have exactly four lines"));
+            return Err(Bad(
+                "must have three lines (or four, with a legacy time line)",
+            ));
         };
         let size_ok = !size.is_empty()
             && size.bytes().all(|b| b.is_ascii_digit())
@@ -99,13 +126,18 @@ impl Checkpoint {
             .ok()
             .and_then(|r| r.try_into().ok())
             .ok_or(Bad("root must be 32 bytes of base64"))?;
-        let time_str = time
-            .strip_prefix("time ")
-            .ok_or(Bad("expected a time line"))?;
-        let time = DateTime::parse_from_rfc3339(time_str)
-            .map_err(|_| Bad("time must be RFC 3339"))?
-            .with_timezone(&Utc);
-        let cp = Self::new(origin, size, root, time)?;
+        let cp = match time {
+            None => Self::new(origin, size, root)?,
+            Some(line) => {
+                let time_str = line.strip_prefix("time ").ok_or(Bad(
+                    "the only extension line accepted is a legacy time line",
+                ))?;
+                let time = DateTime::parse_from_rfc3339(time_str)
+                    .map_err(|_| Bad("time must be RFC 3339"))?
+                    .with_timezone(&Utc);
+                Self::legacy(origin, size, root, time)?
+            }
+        };
         if cp.body_text() != text {
             return Err(Bad("not in canonical form"));
         }

@@ -15,8 +15,12 @@ fn signing_key(seed: u8) -> SigningKey {
 }
 
 fn sample() -> Checkpoint {
+    Checkpoint::new("careledger.example/log", 42, [0x11; 32]).unwrap()
+}
+
+fn legacy_sample() -> Checkpoint {
     let time = Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap();
-    Checkpoint::new("careledger.example/log", 42, [0x11; 32], time).unwrap()
+    Checkpoint::legacy("careledger.example/log", 42, [0x11; 32], time).unwrap()
 }
 
 fn sign(cp_body: &str, sk: &SigningKey, name: &str) -> String {
@@ -55,7 +59,7 @@ fn go_sumdb_note_vector_verifies_and_signing_reproduces_it() {
 fn body_text_has_the_documented_shape() {
     assert_eq!(
         sample().body_text(),
-        "careledger.example/log\n42\nERERERERERERERERERERERERERERERERERERERERERE=\ntime 2024-05-01T12:00:00Z\n"
+        "careledger.example/log\n42\nERERERERERERERERERERERERERERERERERERERERERE=\n"
     );
     assert_eq!(
         Checkpoint::parse_body(&sample().body_text()).unwrap(),
@@ -64,12 +68,33 @@ fn body_text_has_the_documented_shape() {
 }
 
 #[test]
-fn new_truncates_time_to_seconds_and_rejects_bad_origins() {
+fn legacy_four_line_checkpoints_still_parse_and_verify() {
+    let body = legacy_sample().body_text();
+    assert_eq!(
+        body,
+        "careledger.example/log\n42\nERERERERERERERERERERERERERERERERERERERERERE=\ntime 2024-05-01T12:00:00Z\n"
+    );
+    assert_eq!(Checkpoint::parse_body(&body).unwrap(), legacy_sample());
+    let sk = signing_key(7);
+    let pk = sk.verifying_key().to_bytes();
+    let signed = SignedCheckpoint::parse(&sign(&body, &sk, NAME)).unwrap();
+    assert_eq!(signed.verify(NAME, &pk).unwrap(), legacy_sample());
+    // The same head without the time line is another body: the legacy
+    // signature does not carry over to it.
+    let sig_line = &signed.to_string()[body.len()..];
+    let moved = SignedCheckpoint::parse(&format!("{}{sig_line}", sample().body_text())).unwrap();
+    assert!(moved.verify(NAME, &pk).is_err());
+}
+
+#[test]
+fn legacy_truncates_time_to_seconds_and_new_rejects_bad_origins() {
     let t = Utc.timestamp_opt(1_700_000_000, 999_999_999).unwrap();
-    let cp = Checkpoint::new("o", 1, [0; 32], t).unwrap();
-    assert_eq!(cp.time, Utc.timestamp_opt(1_700_000_000, 0).unwrap());
+    let cp = Checkpoint::legacy("o", 1, [0; 32], t).unwrap();
+    assert_eq!(cp.time, Some(Utc.timestamp_opt(1_700_000_000, 0).unwrap()));
+    assert_eq!(Checkpoint::new("o", 1, [0; 32]).unwrap().time, None);
     for bad in ["", "a\nb", "a\tb"] {
-        assert!(Checkpoint::new(bad, 1, [0; 32], t).is_err(), "{bad:?}");
+        assert!(Checkpoint::new(bad, 1, [0; 32]).is_err(), "{bad:?}");
+        assert!(Checkpoint::legacy(bad, 1, [0; 32], t).is_err(), "{bad:?}");
     }
 }
 
@@ -104,9 +129,10 @@ fn any_change_to_the_signed_body_breaks_the_signature() {
     let mut cp = sample();
     cp.root[31] ^= 1;
     changed.push(cp);
-    let mut cp = sample();
-    cp.time += chrono::Duration::seconds(1);
+    let mut cp = legacy_sample();
+    cp.time = cp.time.map(|t| t + chrono::Duration::seconds(1));
     changed.push(cp);
+    changed.push(legacy_sample());
     let mut cp = sample();
     cp.origin.push('x');
     changed.push(cp);
@@ -203,8 +229,10 @@ fn parser_rejects_non_canonical_or_malformed_bodies() {
         format!("o\n18446744073709551616\n{r}\n{t}\n"),
         format!("o\n42\n{}\n{t}\n", STANDARD.encode([0x11; 31])),
         format!("o\n42\n{}\n{t}\n", hex::encode([0x11; 32])),
-        format!("o\n42\n{r}\n"),
+        "o\n42\n".to_owned(),
         format!("o\n42\n{r}\n{t}\nextra\n"),
+        format!("o\n42\n{r}\nextension line\n"),
+        format!("o\n42\n{r}\n\n"),
         format!("o\n42\n{r}\n{t}"),
         format!("o\n42\n{r}\ntime 2024-05-01T12:00:00+00:00\n"),
         format!("o\n42\n{r}\ntime 2024-05-01T12:00:00.5Z\n"),
@@ -215,6 +243,7 @@ fn parser_rejects_non_canonical_or_malformed_bodies() {
         assert!(Checkpoint::parse_body(&b).is_err(), "{b:?}");
     }
     assert!(Checkpoint::parse_body(&format!("o\n0\n{r}\n{t}\n")).is_ok());
+    assert!(Checkpoint::parse_body(&format!("o\n0\n{r}\n")).is_ok());
 }
 
 #[test]

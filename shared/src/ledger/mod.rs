@@ -13,7 +13,10 @@
 //! - [`merkle`]: roots and proof generation; [`compact`]:
 //!   the incremental tree builder.
 //! - [`proof`]: inclusion and consistency proof verification.
-//! - [`note`] and [`checkpoint`]: signed checkpoints.
+//! - [`note`] and [`checkpoint`]: signed checkpoints; [`cosignature`]:
+//!   witness cosignatures; [`policy`]: the pinned k-of-n trust policy;
+//!   [`witness_api`]: the tlog-witness request body; [`tiles`]: tlog-tiles;
+//!   [`receipt`]: a patient's access log as one offline-verifiable file.
 //! - [`verify`]: the streaming chain verifier.
 //! - [`api`]: HTTP response bodies and their client-side checks.
 
@@ -21,13 +24,18 @@ mod action;
 pub mod api;
 pub mod checkpoint;
 pub mod compact;
+pub mod cosignature;
 pub mod event;
 pub mod hash;
 pub mod merkle;
 pub mod note;
+pub mod policy;
 pub mod proof;
+pub mod receipt;
 pub mod serde_hex;
+pub mod tiles;
 pub mod verify;
+pub mod witness_api;
 
 #[cfg(test)]
 mod testdata;

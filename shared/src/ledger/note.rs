@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 /// The signature-type byte the spec assigns to Ed25519.
 pub const ED25519_ALG: u8 = 0x01;
-const SIG_PREFIX: &str = "\u{2014} ";
+pub(crate) const SIG_PREFIX: &str = "\u{2014} ";
 
 /// Why a note, key or checkpoint was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,42 +80,55 @@ impl VerifierKey {
 
     /// Parses `<name>+<hex key id>+<base64(0x01 ‖ key)>`, checking the id.
     pub fn parse(s: &str) -> Result<Self, CheckpointError> {
-        use CheckpointError::MalformedVerifierKey as Bad;
-        let (name, rest) = s.split_once('+').ok_or(Bad("missing '+'"))?;
-        let (id_hex, key_b64) = rest.split_once('+').ok_or(Bad("missing second '+'"))?;
-        if id_hex.len() != 8 {
-            return Err(Bad("key id must be 8 hex digits"));
-        }
-        let mut id = [0u8; 4];
-        hex::decode_to_slice(id_hex, &mut id).map_err(|_| Bad("key id is not hex"))?;
-        let key = STANDARD
-            .decode(key_b64)
-            .map_err(|_| Bad("key is not base64"))?;
-        let (&alg, pk) = key.split_first().ok_or(Bad("empty key"))?;
-        if alg != ED25519_ALG {
-            return Err(Bad("not an Ed25519 key"));
-        }
-        let pk: [u8; 32] = pk.try_into().map_err(|_| Bad("key must be 32 bytes"))?;
+        let (name, id, pk) = parse_vkey(s, ED25519_ALG)?;
         let vk = Self::new(name, pk)?;
         if vk.key_id != id {
-            return Err(Bad("key id does not match name and key"));
+            return Err(CheckpointError::MalformedVerifierKey(
+                "key id does not match name and key",
+            ));
         }
         Ok(vk)
     }
 }
 
+/// Splits a verifier key `<name>+<hex key id>+<base64(alg ‖ 32-byte key)>`
+/// whose algorithm byte must be `alg`; the caller checks the key id.
+pub(crate) fn parse_vkey(s: &str, alg: u8) -> Result<(&str, [u8; 4], [u8; 32]), CheckpointError> {
+    use CheckpointError::MalformedVerifierKey as Bad;
+    let (name, rest) = s.split_once('+').ok_or(Bad("missing '+'"))?;
+    let (id_hex, key_b64) = rest.split_once('+').ok_or(Bad("missing second '+'"))?;
+    if id_hex.len() != 8 {
+        return Err(Bad("key id must be 8 hex digits"));
+    }
+    let mut id = [0u8; 4];
+    hex::decode_to_slice(id_hex, &mut id).map_err(|_| Bad("key id is not hex"))?;
+    let key = STANDARD
+        .decode(key_b64)
+        .map_err(|_| Bad("key is not base64"))?;
+    let (&got, pk) = key.split_first().ok_or(Bad("empty key"))?;
+    if got != alg {
+        return Err(Bad("wrong key type"));
+    }
+    let pk: [u8; 32] = pk.try_into().map_err(|_| Bad("key must be 32 bytes"))?;
+    Ok((name, id, pk))
+}
+
+/// `<name>+<hex key id>+<base64(alg ‖ key)>`.
+pub(crate) fn format_vkey(name: &str, id: [u8; 4], alg: u8, key: &[u8; 32]) -> String {
+    let mut raw = Vec::with_capacity(33);
+    raw.push(alg);
+    raw.extend_from_slice(key);
+    format!("{name}+{}+{}", hex::encode(id), STANDARD.encode(raw))
+}
+
 impl fmt::Display for VerifierKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut key = Vec::with_capacity(33);
-        key.push(ED25519_ALG);
-        key.extend_from_slice(&self.public_key);
-        write!(
-            f,
-            "{}+{}+{}",
-            self.name,
-            hex::encode(self.key_id),
-            STANDARD.encode(key)
-        )
+        f.write_str(&format_vkey(
+            &self.name,
+            self.key_id,
+            ED25519_ALG,
+            &self.public_key,
+        ))
     }
 }
 
