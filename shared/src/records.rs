@@ -5,8 +5,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 
+use crate::coding::{self, CodeSystem};
 use crate::error::InputError;
 use crate::{PatientId, RecordId, Role, UserId};
 
@@ -71,14 +72,65 @@ impl std::str::FromStr for RecordKind {
 #[serde(deny_unknown_fields)]
 pub struct DiagnosisBody {
     pub condition: String,
-    /// e.g. an ICD-10 code.
+    /// An ICD-10-CM code (`E11.9`) or a SNOMED CT concept id (`195967001`).
     #[serde(default)]
     pub code: Option<String>,
-    /// e.g. `active`, `resolved`.
+    /// The system `code` is from (`icd10_cm` or `snomed_ct`). When absent
+    /// it is inferred from the code's shape; stored bodies always name it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_system: Option<CodeSystem>,
     #[serde(default)]
-    pub status: Option<String>,
+    pub status: Option<DiagnosisStatus>,
     #[serde(default)]
     pub notes: Option<String>,
+}
+
+/// Where a diagnosis stands: FHIR's condition-clinical statuses, plus
+/// `suspected` (a provisional diagnosis, clinically active).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DiagnosisStatus {
+    Active,
+    Recurrence,
+    Relapse,
+    Inactive,
+    Remission,
+    Resolved,
+    Suspected,
+}
+
+impl DiagnosisStatus {
+    pub const ALL: [DiagnosisStatus; 7] = [
+        DiagnosisStatus::Active,
+        DiagnosisStatus::Recurrence,
+        DiagnosisStatus::Relapse,
+        DiagnosisStatus::Inactive,
+        DiagnosisStatus::Remission,
+        DiagnosisStatus::Resolved,
+        DiagnosisStatus::Suspected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiagnosisStatus::Active => "active",
+            DiagnosisStatus::Recurrence => "recurrence",
+            DiagnosisStatus::Relapse => "relapse",
+            DiagnosisStatus::Inactive => "inactive",
+            DiagnosisStatus::Remission => "remission",
+            DiagnosisStatus::Resolved => "resolved",
+            DiagnosisStatus::Suspected => "suspected",
+        }
+    }
+
+    /// Reads a stored status case-insensitively (bodies written before the
+    /// status was an enum may hold other text: `None`).
+    pub fn parse_lenient(s: &str) -> Option<Self> {
+        let s = s.trim();
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -92,6 +144,9 @@ pub struct PrescriptionBody {
     pub duration: String,
     #[serde(default)]
     pub notes: Option<String>,
+    /// The drug's RxNorm concept id (RxCUI), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rxnorm: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,6 +159,9 @@ pub struct LabResultBody {
     pub reference_range: String,
     #[serde(default)]
     pub collected_on: Option<NaiveDate>,
+    /// The test's LOINC code (`2160-0`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loinc: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -131,6 +189,12 @@ pub struct AllergyBody {
     pub reaction: String,
     /// e.g. `mild`, `moderate`, `severe`.
     pub severity: String,
+    /// The substance's code: a SNOMED CT concept id or an RxNorm RxCUI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// `snomed_ct` or `rxnorm`; required with `code`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_system: Option<CodeSystem>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,7 +207,9 @@ pub struct VitalsBody {
     pub systolic_mmhg: Option<u16>,
     #[serde(default)]
     pub diastolic_mmhg: Option<u16>,
-    #[serde(default)]
+    /// Stored as the shortest decimal that reads back as the same `f32`
+    /// (`37.2`, never `37.20000076293945`).
+    #[serde(default, serialize_with = "short_f32")]
     pub temperature_c: Option<f32>,
     #[serde(default)]
     pub respiratory_rate: Option<u16>,
@@ -163,14 +229,74 @@ pub struct DocumentBody {
     pub description: Option<String>,
 }
 
+fn short_f32<S: Serializer>(v: &Option<f32>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(x) => s.serialize_f64(f32_decimal(*x)),
+        None => s.serialize_none(),
+    }
+}
+
+/// The `f64` nearest to the shortest decimal that reads back as `x`: what
+/// the user typed, without the binary noise of widening `f32` to `f64`.
+pub fn f32_decimal(x: f32) -> f64 {
+    x.to_string().parse().unwrap_or(f64::from(x))
+}
+
+/// Per-kind checks a body's fields need beyond their types (codes).
+trait Checked {
+    fn check(&mut self) -> Result<(), InputError> {
+        Ok(())
+    }
+}
+
+impl Checked for DiagnosisBody {
+    fn check(&mut self) -> Result<(), InputError> {
+        let allowed = [CodeSystem::Icd10Cm, CodeSystem::SnomedCt];
+        (self.code, self.code_system) =
+            coding::check("code", self.code.as_deref(), self.code_system, &allowed)?;
+        Ok(())
+    }
+}
+
+impl Checked for PrescriptionBody {
+    fn check(&mut self) -> Result<(), InputError> {
+        let allowed = [CodeSystem::Rxnorm];
+        (self.rxnorm, _) = coding::check("rxnorm", self.rxnorm.as_deref(), None, &allowed)?;
+        Ok(())
+    }
+}
+
+impl Checked for LabResultBody {
+    fn check(&mut self) -> Result<(), InputError> {
+        let allowed = [CodeSystem::Loinc];
+        (self.loinc, _) = coding::check("loinc", self.loinc.as_deref(), None, &allowed)?;
+        Ok(())
+    }
+}
+
+impl Checked for AllergyBody {
+    fn check(&mut self) -> Result<(), InputError> {
+        let allowed = [CodeSystem::SnomedCt, CodeSystem::Rxnorm];
+        (self.code, self.code_system) =
+            coding::check("code", self.code.as_deref(), self.code_system, &allowed)?;
+        Ok(())
+    }
+}
+
+impl Checked for VisitNoteBody {}
+impl Checked for TreatmentUpdateBody {}
+impl Checked for VitalsBody {}
+impl Checked for DocumentBody {}
+
 /// Largest serialized body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 48 * 1024;
 
-fn typed<T: Serialize + DeserializeOwned>(
+fn typed<T: Serialize + DeserializeOwned + Checked>(
     value: &serde_json::Value,
 ) -> Result<serde_json::Value, InputError> {
-    let parsed: T = serde_json::from_value(value.clone())
+    let mut parsed: T = serde_json::from_value(value.clone())
         .map_err(|e| InputError::new("body", format!("body does not fit this kind: {e}")))?;
+    parsed.check()?;
     serde_json::to_value(parsed).map_err(|_| InputError::new("body", "body could not be encoded"))
 }
 
@@ -348,6 +474,46 @@ mod tests {
         let mut blank = rx;
         blank["drug"] = json!("  ");
         assert!(parse_body(RecordKind::Prescription, &blank).is_err());
+    }
+
+    #[test]
+    fn codes_are_checked_and_stored_with_their_system() {
+        let dx = |body| parse_body(RecordKind::Diagnosis, &body);
+        let snomed = dx(json!({"condition": "Asthma", "code": "195967001", "status": "active"}));
+        assert_eq!(
+            snomed.ok().map(|b| b["code_system"].clone()),
+            Some(json!("snomed_ct"))
+        );
+        let icd = dx(json!({"condition": "Hypertension", "code": "i10"})).ok();
+        assert_eq!(
+            icd,
+            Some(
+                json!({"condition": "Hypertension", "code": "I10", "code_system": "icd10_cm", "status": null, "notes": null})
+            )
+        );
+        assert!(
+            dx(json!({"condition": "X", "code": "195967001", "code_system": "icd10_cm"})).is_err()
+        );
+        assert!(
+            dx(json!({"condition": "X", "status": "chronic"})).is_err(),
+            "unknown status refused"
+        );
+        assert!(dx(json!({"condition": "X", "status": "suspected"})).is_ok());
+        let lab = json!({"test": "Creatinine", "value": "80", "unit": "umol/L", "reference_range": "60-110", "loinc": "2160-1"});
+        assert!(
+            parse_body(RecordKind::LabResult, &lab).is_err(),
+            "LOINC check digit"
+        );
+    }
+
+    #[test]
+    fn temperatures_are_stored_as_typed() {
+        let v = parse_body(RecordKind::Vitals, &json!({"temperature_c": 37.2})).ok();
+        assert_eq!(
+            v.map(|b| b["temperature_c"].to_string()),
+            Some("37.2".to_owned())
+        );
+        assert_eq!(f32_decimal(37.2_f32), 37.2);
     }
 
     #[test]

@@ -8,11 +8,17 @@
 //! decides access or writes the ledger; it asks the permit about each record
 //! and puts the digest on the permit's event.
 
+mod chart;
+mod clinical;
+mod document;
+mod observation;
+mod provenance;
 pub mod resources;
+pub mod ucum;
 
 use chrono::Utc;
 use diesel::prelude::*;
-use serde_json::{json, Value};
+use serde_json::json;
 use shared::consents::ConsentStatus;
 use shared::ledger::Action as Ledger;
 use uuid::Uuid;
@@ -39,7 +45,7 @@ pub fn export(
         .ok_or(ApiError::NotFound("not found"))?
         .profile(sealer)?;
 
-    let mut entries = vec![entry(patient, resources::patient(&profile))];
+    let mut chart = chart::ChartEntries::new(&profile);
     let readable = permit.readable();
     let filter = records::ListFilter {
         kind: None,
@@ -78,17 +84,7 @@ pub fn export(
             let view = records::view(row, v, author, Some(&plain))?;
             views.push((view, ledger_proof(conn, row.id, &digest(&plain))?));
         }
-        let Some((latest, _)) = views.last() else {
-            continue;
-        };
-        let Some(resource) = resources::record(patient, latest) else {
-            continue;
-        };
-        entries.push(entry(row.id, resource));
-        for (view, proof) in &views {
-            let (id, prov) = resources::provenance(latest, view, *proof);
-            entries.push(entry(id, prov));
-        }
+        chart.record(&views);
     }
 
     let actor = permit.actor();
@@ -102,7 +98,7 @@ pub fn export(
     };
     let (consent_rows, _) = consents::list(conn, &visible, actor, &consent_filter)?;
     for c in consents::to_view(conn, consent_rows)? {
-        entries.push(entry(c.id.0, resources::consent(&c)));
+        chart.consent(&c);
     }
 
     let bundle = json!({
@@ -110,16 +106,12 @@ pub fn export(
         "id": resources::derived_id(&[b"bundle", patient.as_bytes(), Uuid::new_v4().as_bytes()]).to_string(),
         "type": "collection",
         "timestamp": Utc::now().to_rfc3339(),
-        "entry": entries,
+        "entry": chart.into_entries(),
     });
     let bytes =
         serde_json::to_vec(&bundle).map_err(|e| ApiError::internal("encoding FHIR bundle", e))?;
     permit.digests(None, Some(digest(&bytes)));
     Ok(bytes)
-}
-
-fn entry(id: Uuid, resource: Value) -> Value {
-    json!({ "fullUrl": resources::urn(id), "resource": resource })
 }
 
 /// The sequenced creation (or amendment) event of the version whose

@@ -1,5 +1,6 @@
 //! FHIR R4 export: a chart with every record kind validates against the
-//! `fhir.resources` models with 0 errors and every reference resolves; the
+//! `fhir.resources` models and the strict R4 validator (fhir_r4.rs) with 0
+//! errors and every reference resolves; the
 //! export holds only what the caller may read; it is a ledger event carrying
 //! the digest of the bytes sent.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -62,7 +63,7 @@ async fn export(app: &TestApp, token: &str, chart: uuid::Uuid) -> reqwest::Respo
         .await
 }
 
-async fn add_record(
+pub(crate) async fn add_record(
     app: &TestApp,
     token: &str,
     chart: uuid::Uuid,
@@ -113,7 +114,7 @@ async fn full_chart(app: &TestApp) -> uuid::Uuid {
 
 /// Waits until the sequencer has integrated every ledger entry, so each
 /// Provenance can name its event.
-async fn wait_sequenced(app: &TestApp) {
+pub(crate) async fn wait_sequenced(app: &TestApp) {
     use diesel::prelude::*;
     #[derive(QueryableByName)]
     struct Pending {
@@ -151,11 +152,6 @@ async fn a_full_chart_exports_as_a_valid_r4_bundle() {
     assert_eq!(bundle["resourceType"], "Bundle");
     assert_eq!(bundle["type"], "collection");
 
-    let report = validate(&bundle);
-    assert_eq!(report["valid"], true, "{report}");
-    assert_eq!(report["errors"], json!([]));
-    assert_eq!(report["unresolved_references"], json!([]));
-
     let records: Value = app
         .get(
             &format!("/api/v1/patients/{chart}/records?limit=100"),
@@ -176,7 +172,20 @@ async fn a_full_chart_exports_as_a_valid_r4_bundle() {
     assert_eq!(c["Patient"], 1);
     assert_eq!(c["Condition"], n("diagnosis"));
     assert_eq!(c["MedicationRequest"], n("prescription"));
-    assert_eq!(c["Observation"], n("lab_result") + n("vitals"));
+    // A lab result is one Observation; vitals a panel plus one per sign.
+    let observations = |category: &str, loinc: Option<&str>| {
+        bundle["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| &e["resource"])
+            .filter(|r| r["resourceType"] == "Observation")
+            .filter(|r| r["category"][0]["coding"][0]["code"] == category)
+            .filter(|r| loinc.is_none_or(|l| r["code"]["coding"][0]["code"] == l))
+            .count()
+    };
+    assert_eq!(observations("laboratory", None), n("lab_result"));
+    assert_eq!(observations("vital-signs", Some("85353-1")), n("vitals"));
     assert_eq!(c["AllergyIntolerance"], n("allergy"));
     assert_eq!(
         c["DocumentReference"],
@@ -251,6 +260,14 @@ async fn a_full_chart_exports_as_a_valid_r4_bundle() {
     let ids = resource_ids(&bundle);
     assert_eq!(ids.len(), bundle["entry"].as_array().unwrap().len());
     assert_eq!(resource_ids(&again), ids);
+    // Last: the validators are slow enough (on a loaded machine) for the
+    // server to close the client's idle keep-alive connection.
+    let report = validate(&bundle);
+    assert_eq!(report["valid"], true, "{report}");
+    assert_eq!(report["errors"], json!([]));
+    assert_eq!(report["unresolved_references"], json!([]));
+    let strict = crate::fhir_r4::validate_r4(&again);
+    assert_eq!(strict["errors"], json!([]), "{strict}");
 }
 
 /// `(resourceType, id, fullUrl)` of every entry, sorted.
@@ -290,8 +307,8 @@ fn check_references(bundle: &Value, records: &Value) {
         assert_eq!(url, format!("urn:uuid:{}", r["id"].as_str().unwrap()));
         assert!(by_url.insert(url, r).is_none(), "duplicate fullUrl {url}");
         let subject = match r["resourceType"].as_str().unwrap() {
-            "Patient" | "Provenance" => continue,
-            "AllergyIntolerance" | "Consent" => &r["patient"],
+            "Patient" | "Provenance" | "Practitioner" => continue,
+            "AllergyIntolerance" | "Consent" | "RelatedPerson" => &r["patient"],
             _ => &r["subject"],
         };
         assert_eq!(subject["reference"], patient_url, "{r}");
@@ -314,25 +331,33 @@ fn check_references(bundle: &Value, records: &Value) {
         if r["resourceType"] != "Provenance" {
             continue;
         }
-        let targets = r["target"].as_array().unwrap();
-        assert_eq!(targets.len(), 1, "{r}");
-        let target = targets[0]["reference"].as_str().unwrap();
+        // Versioned targets (`Type/id/_history/n`); the first is the record's own resource.
+        let target = r["target"][0]["reference"].as_str().unwrap();
+        let mut parts = target.split('/');
+        let (kind, id, history, version) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
+        assert_eq!(history, "_history", "{r}");
+        let url = format!("urn:uuid:{id}");
         let resource = by_url
-            .get(target)
+            .get(url.as_str())
             .unwrap_or_else(|| panic!("Provenance target {target} is not in the bundle"));
-        let (kind, _) = &expected[target];
-        let want = match kind.as_str() {
+        assert_eq!(resource["resourceType"], kind, "{r}");
+        let (rec_kind, _) = &expected[&url];
+        let want = match rec_kind.as_str() {
             "diagnosis" => "Condition",
             "prescription" => "MedicationRequest",
             "lab_result" | "vitals" => "Observation",
             "allergy" => "AllergyIntolerance",
             _ => "DocumentReference",
         };
-        assert_eq!(resource["resourceType"], want, "{r}");
-        provenances
-            .entry(target.to_owned())
-            .or_default()
-            .push(r["target"][0]["display"].as_str().unwrap().to_owned());
+        assert_eq!(kind, want, "{r}");
+        let display = r["target"][0]["display"].as_str().unwrap();
+        assert_eq!(display.rsplit(' ').next(), Some(version), "{r}");
+        provenances.entry(url).or_default().push(display.to_owned());
     }
     assert_eq!(provenances.len(), expected.len(), "a Provenance per record");
     for (url, (_, version)) in &expected {
@@ -346,7 +371,8 @@ fn check_references(bundle: &Value, records: &Value) {
     }
 }
 
-/// Every quantity in a vitals or lab Observation carries a UCUM unit.
+/// Every coded quantity in an Observation is UCUM, and the vitals' and the
+/// seeded lab's (mmol/L) units are coded.
 fn check_ucum(bundle: &Value) {
     let mut quantities = 0;
     for e in bundle["entry"].as_array().unwrap() {
@@ -358,7 +384,7 @@ fn check_ucum(bundle: &Value) {
         if let Some(components) = r["component"].as_array() {
             qs.extend(components.iter().map(|c| &c["valueQuantity"]));
         }
-        for q in qs.into_iter().filter(|q| q["unit"].is_string()) {
+        for q in qs.into_iter().filter(|q| q["code"].is_string()) {
             assert_eq!(q["system"], "http://unitsofmeasure.org", "{r}");
             assert!(q["code"].is_string(), "{r}");
             quantities += 1;
@@ -388,7 +414,6 @@ async fn a_prescription_only_consent_exports_only_prescriptions() {
     let consent: Value = resp.json().await.unwrap();
     let doctor = app.token("dr_pharm").await;
     let bundle: Value = export(&app, &doctor, chart).await.json().await.unwrap();
-    assert_eq!(validate(&bundle)["valid"], true);
     let c = counts(&bundle);
     assert!(c["MedicationRequest"] >= 2);
     for other in [
@@ -418,6 +443,10 @@ async fn a_prescription_only_consent_exports_only_prescriptions() {
         export(&app, &doctor, chart).await.status(),
         StatusCode::NOT_FOUND
     );
+    // Last (see above): both validators.
+    assert_eq!(validate(&bundle)["valid"], true);
+    let strict = crate::fhir_r4::validate_r4(&bundle);
+    assert_eq!(strict["errors"], json!([]), "{strict}");
 }
 
 #[actix_rt::test]

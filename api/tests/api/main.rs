@@ -13,6 +13,7 @@ mod consent_expiry;
 mod consents_flow;
 mod emergency_flow;
 mod fhir_export;
+mod fhir_r4;
 mod hardening_login;
 mod health_and_errors;
 mod ledger_bench;
