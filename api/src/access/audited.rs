@@ -120,7 +120,8 @@ pub struct Permit {
     facts: Option<Facts>,
     event: NewEvent,
     also: Vec<Logged>,
-    items: Option<Vec<NewEvent>>,
+    per_item: bool,
+    items: Vec<NewEvent>,
     refused: bool,
     refusals_only: bool,
 }
@@ -181,16 +182,17 @@ impl Permit {
         self
     }
 
-    /// One disclosed item of a per-item audit: `digest` of the plaintext
-    /// disclosed, or `None` when its body did not open (a denied event; the
-    /// item goes out marked unreadable).
+    /// One disclosed item: `digest` of the plaintext disclosed, or `None`
+    /// when its body did not open (a denied event; the item goes out marked
+    /// unreadable). In a per-item audit these are its only events; otherwise
+    /// they are recorded after the action's own event, never instead of it.
     pub fn disclose(&mut self, record: Uuid, basis: Basis, digest: Option<[u8; 32]>) {
         let mut event = self.event.clone().record_uuid(record).with_basis(&basis);
         event.content_digest = digest;
         if digest.is_none() {
             event = event.denied();
         }
-        self.items.get_or_insert_with(Vec::new).push(event);
+        self.items.push(event);
     }
 
     /// The action cannot be completed after all (its sealed content did not
@@ -203,11 +205,11 @@ impl Permit {
 
     /// The events to record for a completed action.
     fn into_events(self) -> Vec<NewEvent> {
-        if let Some(items) = self.items {
-            return items;
+        if self.per_item {
+            return self.items;
         }
         if self.refusals_only && !self.refused {
-            return Vec::new();
+            return self.items;
         }
         let event = if self.refused {
             self.event.denied()
@@ -222,6 +224,7 @@ impl Permit {
             });
         }
         out.insert(0, event);
+        out.extend(self.items);
         out
     }
 }
@@ -292,7 +295,8 @@ where
         facts,
         event: event.with_basis(&basis),
         also: Vec::new(),
-        items: per_item.then(Vec::new),
+        per_item,
+        items: Vec::new(),
         refused: false,
         refusals_only,
     };
