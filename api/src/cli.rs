@@ -82,7 +82,7 @@ fn run_other(words: &[&str]) -> anyhow::Result<()> {
             let keys = crate::keys::Keys::load(&settings)?;
             let sealer =
                 crate::crypto::Sealer::new(&keys.seal_ring, Some(settings.seal_key_file.clone()))
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    .context("building the seal key ring")?;
             match seed::seed_demo_full(&mut conn, &sealer).map_err(|e| anyhow::anyhow!("{e}"))? {
                 seed::SeedOutcome::Created(n) => {
                     println!(

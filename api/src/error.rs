@@ -89,6 +89,32 @@ impl From<shared::InputError> for ApiError {
     }
 }
 
+impl From<crate::ledger::store::StoreError> for ApiError {
+    fn from(e: crate::ledger::store::StoreError) -> Self {
+        use crate::ledger::store::StoreError;
+        match e {
+            StoreError::Database(e) => e.into(),
+            StoreError::OutOfRange(_) => ApiError::validation("seq", "number too large"),
+        }
+    }
+}
+
+impl From<crate::ledger::signer::SignerError> for ApiError {
+    fn from(e: crate::ledger::signer::SignerError) -> Self {
+        use crate::ledger::signer::SignerError;
+        match e {
+            SignerError::Store(e) => e.into(),
+            other => ApiError::Internal(anyhow::Error::new(other).context("ledger checkpoint")),
+        }
+    }
+}
+
+impl From<crate::crypto::SealError> for ApiError {
+    fn from(e: crate::crypto::SealError) -> Self {
+        ApiError::Internal(anyhow::Error::new(e).context("sealing"))
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};

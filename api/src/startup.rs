@@ -48,7 +48,7 @@ impl Application {
         let keys = Keys::load(&settings)?;
         let sealer = std::sync::Arc::new(
             Sealer::new(&keys.seal_ring, Some(settings.seal_key_file.clone()))
-                .map_err(|e| anyhow::anyhow!("{e}"))?,
+                .context("building the seal key ring")?,
         );
         let database = Database::new(settings.database_url.expose(), settings.pool_size);
         // Migrations run as the connecting user on a connection of their

@@ -5,4 +5,4 @@
 pub mod rotate;
 pub mod seal;
 
-pub use seal::{Aad, OpenError, Sealed, Sealer};
+pub use seal::{Aad, OpenError, SealError, Sealed, Sealer};

@@ -18,8 +18,25 @@ use ring::aead::{Aad as RingAad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NO
 use ring::rand::{SecureRandom, SystemRandom};
 use uuid::Uuid;
 
-use crate::error::ApiError;
 use crate::keys::{parse_seal_ring, SealKey};
+
+/// Why a value could not be sealed (or the ring not built). Never carries
+/// key bytes or plaintext; the api answers every variant as an opaque 500.
+/// (`ring` reports its failures as a deliberately empty `Unspecified`, so
+/// there is no deeper cause to chain.)
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    #[error("seal key {id} is not a valid AES-256 key")]
+    InvalidKey { id: i32 },
+    #[error("the seal key ring is empty")]
+    EmptyRing,
+    #[error("the seal key ring's lock is poisoned")]
+    Poisoned,
+    #[error("the system random source failed")]
+    Random,
+    #[error("AES-256-GCM sealing failed")]
+    Encrypt,
+}
 
 /// How often the key file's modification time is checked.
 pub const RELOAD_CHECK: Duration = Duration::from_secs(2);
@@ -98,16 +115,16 @@ pub struct Sealer {
     rng: SystemRandom,
 }
 
-fn build(keys: &[SealKey]) -> Result<Vec<(i32, LessSafeKey)>, ApiError> {
+fn build(keys: &[SealKey]) -> Result<Vec<(i32, LessSafeKey)>, SealError> {
     let mut out = Vec::with_capacity(keys.len());
     for k in keys {
         let unbound = UnboundKey::new(&AES_256_GCM, k.key.expose())
-            .map_err(|_| ApiError::internal("seal key", "invalid AES-256 key"))?;
+            .map_err(|_| SealError::InvalidKey { id: k.id })?;
         out.push((k.id, LessSafeKey::new(unbound)));
     }
     out.sort_by_key(|(id, _)| *id);
     if out.is_empty() {
-        return Err(ApiError::internal("seal key", "the seal key ring is empty"));
+        return Err(SealError::EmptyRing);
     }
     Ok(out)
 }
@@ -120,7 +137,7 @@ fn modified(path: &Option<PathBuf>) -> Option<SystemTime> {
 
 impl Sealer {
     /// A sealer over `keys`; with `path`, it follows changes to that file.
-    pub fn new(keys: &[SealKey], path: Option<PathBuf>) -> Result<Self, ApiError> {
+    pub fn new(keys: &[SealKey], path: Option<PathBuf>) -> Result<Self, SealError> {
         let ring = Ring {
             keys: build(keys)?,
             modified: modified(&path),
@@ -190,40 +207,29 @@ impl Sealer {
     }
 
     /// The id new seals use.
-    pub fn current_key_id(&self) -> Result<i32, ApiError> {
+    pub fn current_key_id(&self) -> Result<i32, SealError> {
         self.reload(false);
-        let ring = self
-            .ring
-            .read()
-            .map_err(|_| ApiError::internal("seal ring", "lock poisoned"))?;
+        let ring = self.ring.read().map_err(|_| SealError::Poisoned)?;
         ring.keys
             .last()
             .map(|(id, _)| *id)
-            .ok_or_else(|| ApiError::internal("seal ring", "empty"))
+            .ok_or(SealError::EmptyRing)
     }
 
     /// Seals `plaintext` under the newest key with a fresh random nonce.
-    pub fn seal(&self, aad: &Aad, plaintext: &[u8]) -> Result<Sealed, ApiError> {
+    pub fn seal(&self, aad: &Aad, plaintext: &[u8]) -> Result<Sealed, SealError> {
         self.reload(false);
-        let ring = self
-            .ring
-            .read()
-            .map_err(|_| ApiError::internal("seal ring", "lock poisoned"))?;
-        let (key_id, key) = ring
-            .keys
-            .last()
-            .ok_or_else(|| ApiError::internal("seal ring", "empty"))?;
+        let ring = self.ring.read().map_err(|_| SealError::Poisoned)?;
+        let (key_id, key) = ring.keys.last().ok_or(SealError::EmptyRing)?;
         let mut nonce = [0u8; NONCE_LEN];
-        self.rng
-            .fill(&mut nonce)
-            .map_err(|_| ApiError::internal("seal", "system random source failed"))?;
+        self.rng.fill(&mut nonce).map_err(|_| SealError::Random)?;
         let mut buf = plaintext.to_vec();
         key.seal_in_place_append_tag(
             Nonce::assume_unique_for_key(nonce),
             RingAad::from(aad.bytes()),
             &mut buf,
         )
-        .map_err(|_| ApiError::internal("seal", "sealing failed"))?;
+        .map_err(|_| SealError::Encrypt)?;
         Ok(Sealed {
             key_id: *key_id,
             nonce,

@@ -62,8 +62,6 @@ use shared::ledger::SequencedEvent;
 
 use super::signer::{self, CheckpointSigner};
 use super::store::{self, BodyRow, EVENT_COLUMNS};
-use crate::db::run_in_transaction;
-use crate::error::ApiError;
 pub use election::{spawn, SequencerHandle};
 use tip::parse_txid;
 pub use tip::Tip;
@@ -122,6 +120,28 @@ pub struct BatchOutcome {
     pub checkpoint: Option<u64>,
 }
 
+/// Why a sequencing step failed; the leader logs it (with its cause chain)
+/// and steps down. Knows nothing of HTTP: the sequencer answers no request.
+#[derive(Debug, thiserror::Error)]
+pub enum SequencerError {
+    #[error("sequencing query")]
+    Database(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("signing a checkpoint")]
+    Signer(#[from] signer::SignerError),
+    #[error("ledger entry txid {text:?} is not a number")]
+    Txid {
+        text: String,
+        #[source]
+        source: std::num::ParseIntError,
+    },
+    #[error("ledger entry {entry_id} cannot be encoded by this build")]
+    Unencodable { entry_id: i64 },
+    #[error("resuming the stored ledger tree")]
+    Tree(#[source] shared::ledger::ProofError),
+}
+
 /// One sequencing transaction; the caller must be the leader. On success
 /// `tip` is the new committed tip; on error it is unchanged (reload it).
 pub fn step(
@@ -129,9 +149,9 @@ pub fn step(
     tip: &mut Tip,
     signer: &CheckpointSigner,
     config: &SequencerConfig,
-) -> Result<BatchOutcome, ApiError> {
+) -> Result<BatchOutcome, SequencerError> {
     let mut next = tip.clone();
-    let outcome = run_in_transaction(conn, |c| integrate(c, &mut next, signer, config))?;
+    let outcome = conn.transaction(|c| integrate(c, &mut next, signer, config))?;
     *tip = next;
     Ok(outcome)
 }
@@ -141,7 +161,7 @@ fn integrate(
     tip: &mut Tip,
     signer: &CheckpointSigner,
     config: &SequencerConfig,
-) -> Result<BatchOutcome, ApiError> {
+) -> Result<BatchOutcome, SequencerError> {
     // Each statement must see a fresh snapshot, whatever the server default.
     diesel::sql_query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute(conn)?;
     let horizon = diesel::sql_query(HORIZON_SQL)
@@ -166,12 +186,10 @@ fn integrate(
     let (mut levels, mut idxs, mut hashes) = (Vec::new(), Vec::new(), Vec::<Vec<u8>>::new());
     for entry in entries {
         let txid = parse_txid(&entry.txid)?;
-        let body = entry.body.into_body().ok_or_else(|| {
-            ApiError::internal(
-                "ledger entry cannot be encoded by this build",
-                format_args!("entry id {}", entry.id),
-            )
-        })?;
+        let body = entry
+            .body
+            .into_body()
+            .ok_or(SequencerError::Unencodable { entry_id: entry.id })?;
         let event = SequencedEvent {
             seq: tip.size,
             prev_hash: tip.prev,
@@ -222,7 +240,7 @@ fn checkpoint_if_due(
     tip: &mut Tip,
     signer: &CheckpointSigner,
     config: &SequencerConfig,
-) -> Result<Option<u64>, ApiError> {
+) -> Result<Option<u64>, SequencerError> {
     let now = Utc::now();
     let due = match tip.last_checkpoint {
         None => tip.size > 0,

@@ -14,13 +14,31 @@ use diesel::prelude::*;
 use ring::signature::Ed25519KeyPair;
 use shared::ledger::api::LedgerPublicKey;
 use shared::ledger::{
-    compact_range_nodes, format_signed, Checkpoint, CompactRange, Hash, VerifierKey,
+    compact_range_nodes, format_signed, Checkpoint, CheckpointError, CompactRange, Hash,
+    ProofError, VerifierKey,
 };
 
 use super::store::{self, CheckpointRow};
 use crate::db::schema::ledger_checkpoints;
-use crate::error::ApiError;
 use crate::keys::Keys;
+
+/// Why a checkpoint could not be signed, stored or read back. Knows
+/// nothing of HTTP; every variant but `Store` is a server fault.
+#[derive(Debug, thiserror::Error)]
+pub enum SignerError {
+    #[error("building the checkpoint")]
+    Checkpoint(#[source] CheckpointError),
+    #[error("the signature is not 64 bytes")]
+    SignatureLength,
+    #[error("the stored ledger tree is incomplete")]
+    Tree(#[source] ProofError),
+    #[error("the stored checkpoint vanished")]
+    Vanished,
+    #[error("a stored checkpoint note does not parse")]
+    StoredNote(#[source] CheckpointError),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+}
 
 pub struct CheckpointSigner {
     pair: Ed25519KeyPair,
@@ -124,22 +142,21 @@ impl CheckpointSigner {
 
     /// The signed note (a 3-line C2SP checkpoint) for the tree head
     /// `(size, root)`. When it was signed is kept only in the row.
-    pub fn sign(&self, size: u64, root: Hash) -> Result<(Checkpoint, String), ApiError> {
-        let cp = Checkpoint::new(self.origin(), size, root)
-            .map_err(|e| ApiError::internal("building a checkpoint", e))?;
+    pub fn sign(&self, size: u64, root: Hash) -> Result<(Checkpoint, String), SignerError> {
+        let cp = Checkpoint::new(self.origin(), size, root).map_err(SignerError::Checkpoint)?;
         let body = cp.body_text();
         let sig = self.pair.sign(body.as_bytes());
         let sig: [u8; 64] = sig
             .as_ref()
             .try_into()
-            .map_err(|_| ApiError::internal("signing a checkpoint", "bad signature length"))?;
+            .map_err(|_| SignerError::SignatureLength)?;
         let mut note = format_signed(&body, self.origin(), self.verifier.key_id, &sig);
         if let Some((pair, vk)) = &self.next {
             let sig: [u8; 64] = pair
                 .sign(body.as_bytes())
                 .as_ref()
                 .try_into()
-                .map_err(|_| ApiError::internal("signing a checkpoint", "bad signature length"))?;
+                .map_err(|_| SignerError::SignatureLength)?;
             let with_next = format_signed(&body, self.origin(), vk.key_id, &sig);
             note.push_str(&with_next[body.len() + 1..]);
         }
@@ -148,7 +165,7 @@ impl CheckpointSigner {
 }
 
 /// Inserts a signed checkpoint unless one for that size exists already.
-pub fn store(conn: &mut PgConnection, cp: &Checkpoint, note: &str) -> Result<(), ApiError> {
+pub fn store(conn: &mut PgConnection, cp: &Checkpoint, note: &str) -> Result<(), SignerError> {
     diesel::insert_into(ledger_checkpoints::table)
         .values((
             ledger_checkpoints::size.eq(store::to_i64(cp.size)?),
@@ -157,15 +174,16 @@ pub fn store(conn: &mut PgConnection, cp: &Checkpoint, note: &str) -> Result<(),
             ledger_checkpoints::note.eq(note),
         ))
         .on_conflict_do_nothing()
-        .execute(conn)?;
+        .execute(conn)
+        .map_err(store::StoreError::from)?;
     Ok(())
 }
 
 /// Root of the first `size` events, from the stored compact-range nodes.
-pub fn root_at(conn: &mut PgConnection, size: u64) -> Result<Hash, ApiError> {
+pub fn root_at(conn: &mut PgConnection, size: u64) -> Result<Hash, SignerError> {
     let nodes = store::fetch_nodes(conn, &compact_range_nodes(size))?;
-    let range = CompactRange::from_nodes(size, &|id| nodes.get(&id).copied())
-        .map_err(|e| ApiError::internal("ledger tree incomplete", e))?;
+    let range =
+        CompactRange::from_nodes(size, &|id| nodes.get(&id).copied()).map_err(SignerError::Tree)?;
     Ok(range.root())
 }
 
@@ -175,7 +193,7 @@ pub fn root_at(conn: &mut PgConnection, size: u64) -> Result<Hash, ApiError> {
 pub fn sign_current(
     conn: &mut PgConnection,
     signer: &CheckpointSigner,
-) -> Result<CheckpointRow, ApiError> {
+) -> Result<CheckpointRow, SignerError> {
     let size = store::sequenced_size(conn)?;
     if let Some(row) = store::checkpoint(conn, Some(size))? {
         return Ok(row);
@@ -183,18 +201,16 @@ pub fn sign_current(
     let root = root_at(conn, size)?;
     let (cp, note) = signer.sign(size, root)?;
     store(conn, &cp, &note)?;
-    store::checkpoint(conn, Some(size))?
-        .ok_or_else(|| ApiError::internal("checkpoint", "stored checkpoint vanished"))
+    store::checkpoint(conn, Some(size))?.ok_or(SignerError::Vanished)
 }
 
 impl CheckpointRow {
     /// Parses the stored note (signature not checked: callers that need
     /// trust check it themselves, as clients do).
-    pub fn view(&self) -> Result<shared::ledger::api::SignedCheckpointView, ApiError> {
-        let signed = shared::ledger::SignedCheckpoint::parse(&self.note)
-            .map_err(|e| ApiError::internal("stored checkpoint note", e))?;
-        let checkpoint = Checkpoint::parse_body(signed.body())
-            .map_err(|e| ApiError::internal("stored checkpoint note", e))?;
+    pub fn view(&self) -> Result<shared::ledger::api::SignedCheckpointView, SignerError> {
+        let signed =
+            shared::ledger::SignedCheckpoint::parse(&self.note).map_err(SignerError::StoredNote)?;
+        let checkpoint = Checkpoint::parse_body(signed.body()).map_err(SignerError::StoredNote)?;
         Ok(shared::ledger::api::SignedCheckpointView {
             checkpoint,
             note: self.note.clone(),

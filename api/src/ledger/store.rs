@@ -19,8 +19,6 @@ use shared::ledger::{Action, Basis, BasisKind, EventBody, Hash, NodeId, Outcome,
 use shared::Role;
 use uuid::Uuid;
 
-use crate::error::ApiError;
-
 /// A 32-byte hash column (`BYTEA`, length checked by the schema).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::deserialize::FromSqlRow)]
 pub struct HashCol(pub Hash);
@@ -155,7 +153,7 @@ pub fn event_select() -> String {
 }
 
 /// The event with this sequence number.
-pub fn event_at(conn: &mut PgConnection, seq: u64) -> Result<Option<EventRow>, ApiError> {
+pub fn event_at(conn: &mut PgConnection, seq: u64) -> Result<Option<EventRow>, StoreError> {
     let seq = to_i64(seq)?;
     Ok(EventAtQuery {
         select: event_select(),
@@ -202,7 +200,7 @@ struct NodeRow {
 pub fn fetch_nodes(
     conn: &mut PgConnection,
     ids: &[NodeId],
-) -> Result<HashMap<NodeId, Hash>, ApiError> {
+) -> Result<HashMap<NodeId, Hash>, StoreError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -261,7 +259,7 @@ pub struct CheckpointRow {
 pub fn checkpoint(
     conn: &mut PgConnection,
     size: Option<u64>,
-) -> Result<Option<CheckpointRow>, ApiError> {
+) -> Result<Option<CheckpointRow>, StoreError> {
     use crate::db::schema::ledger_checkpoints::dsl as c;
     let mut q = c::ledger_checkpoints
         .select((c::size, c::note))
@@ -273,7 +271,7 @@ pub fn checkpoint(
 }
 
 /// Number of sequenced events (= next seq). Reads the last row only.
-pub fn sequenced_size(conn: &mut PgConnection) -> Result<u64, ApiError> {
+pub fn sequenced_size(conn: &mut PgConnection) -> Result<u64, StoreError> {
     use crate::db::schema::ledger_events::dsl as e;
     let last: Option<i64> = e::ledger_events
         .select(e::seq)
@@ -283,6 +281,17 @@ pub fn sequenced_size(conn: &mut PgConnection) -> Result<u64, ApiError> {
     Ok(last.map_or(0, |s| s.unsigned_abs() + 1))
 }
 
-pub fn to_i64(n: u64) -> Result<i64, ApiError> {
-    i64::try_from(n).map_err(|_| ApiError::validation("seq", "number too large"))
+/// A tree size, index or seq as PostgreSQL's `int8`.
+pub fn to_i64(n: u64) -> Result<i64, StoreError> {
+    i64::try_from(n).map_err(|_| StoreError::OutOfRange(n))
+}
+
+/// Why reading the stored log failed. Knows nothing of HTTP: `error.rs`
+/// answers `OutOfRange` (a caller's number) with a 422 and maps the rest.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("reading the ledger")]
+    Database(#[from] diesel::result::Error),
+    #[error("{0} is beyond the ledger's range")]
+    OutOfRange(u64),
 }

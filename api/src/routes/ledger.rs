@@ -175,7 +175,7 @@ pub async fn get_checkpoint(
     let size = query.size;
     let row = state
         .db
-        .run(move |conn| store::checkpoint(conn, size))
+        .run(move |conn| Ok(store::checkpoint(conn, size)?))
         .await?
         .ok_or(ApiError::NotFound("no such checkpoint"))?;
     Ok(web::Json(row.view()?))
@@ -202,7 +202,7 @@ pub async fn sign_checkpoint(
     let row = state
         .db
         .audited(audit, Target::System, move |conn, _| {
-            signer::sign_current(conn, &signer)
+            Ok(signer::sign_current(conn, &signer)?)
         })
         .await?;
     Ok(web::Json(row.view()?))

@@ -99,7 +99,7 @@ fn run(url: &str, signer: &CheckpointSigner, config: &SequencerConfig, stop: &mp
                 }
                 Err(e) => {
                     // Dropping the connection releases the lock; re-elect.
-                    tracing::error!(error = %e, "ledger sequencer: batch failed; stepping down");
+                    tracing::error!(error = ?e, "ledger sequencer: batch failed; stepping down");
                     drop(conn);
                     (Role::Follower(None), retry)
                 }

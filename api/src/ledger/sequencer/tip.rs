@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bytea, Text, Timestamptz};
 use shared::ledger::{CompactRange, Hash, GENESIS_PREV_HASH};
 
-use crate::error::ApiError;
+use super::SequencerError;
 use crate::ledger::store::{self, HashCol};
 
 /// The leader's view of the log tip; valid only as committed.
@@ -40,14 +40,16 @@ struct LastCheckpoint {
     time: DateTime<Utc>,
 }
 
-pub(super) fn parse_txid(text: &str) -> Result<u64, ApiError> {
-    text.parse()
-        .map_err(|e| ApiError::internal("ledger entry txid", e))
+pub(super) fn parse_txid(text: &str) -> Result<u64, SequencerError> {
+    text.parse().map_err(|source| SequencerError::Txid {
+        text: text.to_owned(),
+        source,
+    })
 }
 
 impl Tip {
     /// Resumes from the stored log: last event, compact range, last checkpoint.
-    pub fn load(conn: &mut PgConnection) -> Result<Self, ApiError> {
+    pub fn load(conn: &mut PgConnection) -> Result<Self, SequencerError> {
         let last = diesel::sql_query(
             "SELECT e.seq, e.leaf_hash, x.txid::text AS txid, x.id FROM ledger_events e \
              JOIN ledger_entries x ON x.id = e.entry_id ORDER BY e.seq DESC LIMIT 1",
@@ -64,7 +66,7 @@ impl Tip {
         };
         let nodes = store::fetch_nodes(conn, &shared::ledger::compact_range_nodes(size))?;
         let tree = CompactRange::from_nodes(size, &|id| nodes.get(&id).copied())
-            .map_err(|e| ApiError::internal("resuming the ledger tree", e))?;
+            .map_err(SequencerError::Tree)?;
         let last_checkpoint = diesel::sql_query(
             "SELECT size, time FROM ledger_checkpoints ORDER BY size DESC LIMIT 1",
         )
