@@ -61,7 +61,7 @@ async fn round(
     settings: &WitnessSettings,
     known: &mut [u64],
 ) -> anyhow::Result<()> {
-    let Some(row) = db.autocommit(|c| store::checkpoint(c, None)).await? else {
+    let Some(row) = db.autocommit(|c| Ok(store::checkpoint(c, None)?)).await? else {
         return Ok(());
     };
     let size = row.size.unsigned_abs();
