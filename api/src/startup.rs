@@ -93,6 +93,7 @@ impl Application {
             ledger_signer,
         });
         consent_expiry::spawn(state.clone(), state.settings.ledger.consent_expiry_interval);
+        crate::idempotency::spawn_sweeper(state.db.clone());
         let server = HttpServer::new(move || build_app(state.clone()))
             .listen(listener)?
             .run();
@@ -146,6 +147,7 @@ pub fn build_app(
     ))
     .configure(routes::extractor_config)
     .default_service(web::to(fallback::not_matched))
+    .wrap(actix_web::middleware::from_fn(crate::idempotency::capture))
     .wrap(actix_web::middleware::from_fn(
         auth::extractor::authenticate_request,
     ))
