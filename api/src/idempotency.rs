@@ -226,7 +226,73 @@ impl Responder for Reply {
     }
 }
 
+/// How an idempotent write answers: with `status` and its value as JSON,
+/// under the request's key if it sent one.
+#[derive(Clone)]
+pub struct Answer {
+    idempotency: Idempotency,
+    status: StatusCode,
+}
+
+impl Answer {
+    /// The same answer without the key (for an audit that does not write).
+    pub fn unkeyed(&self) -> Answer {
+        Answer {
+            idempotency: Idempotency::none(self.idempotency.sealer.clone()),
+            status: self.status,
+        }
+    }
+
+    /// Inside the write's transaction, first: the stored answer, if the key
+    /// was used before (see [`Idempotency::claim`]).
+    pub fn claim(&self, conn: &mut PgConnection, actor: Uuid) -> Result<Option<Reply>, ApiError> {
+        self.idempotency.claim(conn, actor)
+    }
+
+    /// Inside the write's transaction, last: the answer, stored under the key.
+    pub fn reply<T: Serialize>(
+        &self,
+        conn: &mut PgConnection,
+        actor: Uuid,
+        value: &T,
+    ) -> Result<Reply, ApiError> {
+        let reply = Reply::json(self.status, value)?;
+        self.idempotency.store(conn, actor, &reply)?;
+        Ok(reply)
+    }
+}
+
+/// The `Idempotency-Key` header in the OpenAPI spec of each operation that
+/// honours it.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyKeyHeader {
+    /// Makes this write safe to retry: a retry with the same key and the
+    /// same request (method, path, body) within 24 hours gets the first
+    /// answer back (status and body, with `Idempotent-Replayed: true`)
+    /// without the change being made again. The same key with a different
+    /// request answers 422 `idempotency_key_reused`. Keys are per signed-in
+    /// user; 1 to 255 characters of `A-Za-z0-9-_.:~+/=`, e.g. a UUID v4 per
+    /// user action. After 503 `commit_outcome_unknown`, retry with the same
+    /// key.
+    #[serde(rename = "Idempotency-Key")]
+    #[param(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[A-Za-z0-9_.:~+/=-]{1,255}$"
+    )]
+    pub idempotency_key: Option<String>,
+}
+
 impl Idempotency {
+    /// How the write answers: `status` with its value as JSON.
+    pub fn answer(self, status: StatusCode) -> Answer {
+        Answer {
+            idempotency: self,
+            status,
+        }
+    }
+
     /// No key (tests, internal callers).
     pub fn none(sealer: Arc<Sealer>) -> Self {
         Self {

@@ -197,9 +197,10 @@ impl Database {
         let generation = self.generation.clone();
         actix_web::web::block(move || {
             let mut conn = pool.get_timeout(timeout).ok()?;
-            let answered = diesel::sql_query("SELECT 1").execute(&mut **conn).ok();
-            note_if_lost(&mut conn, &generation);
-            answered
+            let answered = diesel::sql_query("SELECT 1").execute(&mut **conn);
+            let failed = answered.as_ref().is_err_and(is_connection_lost);
+            note_if_lost(&mut conn, &generation, failed);
+            answered.ok()
         })
         .await
         .ok()
@@ -247,13 +248,13 @@ impl Database {
         self.blocking(move |pool| {
             let mut conn = checkout(pool)?;
             let first = f(&mut conn);
-            if !note_if_lost(&mut conn, &generation) {
+            if !note_if_lost(&mut conn, &generation, lost(&first)) {
                 return first;
             }
             drop(conn);
             let mut conn = checkout(pool)?;
             let second = f(&mut conn);
-            note_if_lost(&mut conn, &generation);
+            note_if_lost(&mut conn, &generation, lost(&second));
             second
         })
         .await
@@ -273,7 +274,7 @@ impl Database {
         self.blocking(move |pool| {
             let mut conn = checkout(pool)?;
             let result = f(&mut conn);
-            note_if_lost(&mut conn, &generation);
+            note_if_lost(&mut conn, &generation, lost(&result));
             result
         })
         .await
@@ -293,18 +294,18 @@ impl Database {
         self.blocking(move |pool| {
             let mut conn = checkout(pool)?;
             if let Err(e) = AnsiTransactionManager::begin_transaction(&mut **conn) {
-                if !note_if_lost(&mut conn, &generation) {
+                if !note_if_lost(&mut conn, &generation, is_connection_lost(&e)) {
                     return Err(e.into());
                 }
                 drop(conn);
                 conn = checkout(pool)?;
                 if let Err(e) = AnsiTransactionManager::begin_transaction(&mut **conn) {
-                    note_if_lost(&mut conn, &generation);
+                    note_if_lost(&mut conn, &generation, is_connection_lost(&e));
                     return Err(e.into());
                 }
             }
             let result = f(&mut conn);
-            note_if_lost(&mut conn, &generation);
+            note_if_lost(&mut conn, &generation, lost(&result));
             result
         })
         .await
@@ -359,12 +360,27 @@ fn checkout(from: &Checkout) -> Result<PooledConnection<Manager>, ApiError> {
     })
 }
 
-/// Whether `conn` was lost (diesel marks it broken, and r2d2 drops it when
-/// it returns); if so, starts a new generation so the connections opened
-/// before the loss are replaced rather than handed out.
-fn note_if_lost(conn: &mut PooledConnection<Manager>, generation: &AtomicU64) -> bool {
-    let lost = conn.conn.is_broken();
+/// Whether a result says the connection was lost (inside the work, only a
+/// lost connection answers these).
+fn lost<T>(result: &Result<T, ApiError>) -> bool {
+    matches!(
+        result,
+        Err(ApiError::Unavailable | ApiError::CommitOutcomeUnknown)
+    )
+}
+
+/// Whether `conn` was lost (`failed`: its last statement said so; or diesel
+/// marked it broken); if so, marks it broken (r2d2 drops it when it
+/// returns) and starts a new generation, so the connections opened before
+/// the loss are replaced rather than handed out.
+fn note_if_lost(
+    conn: &mut PooledConnection<Manager>,
+    generation: &AtomicU64,
+    failed: bool,
+) -> bool {
+    let lost = failed || conn.conn.is_broken();
     if lost {
+        AnsiTransactionManager::transaction_manager_status_mut(&mut conn.conn).set_in_error();
         // Only the connection's own generation moves on: ten requests that
         // notice the same loss start one new generation, not ten.
         let _ = generation.compare_exchange(
@@ -385,9 +401,18 @@ pub fn finish_transaction<T>(
     conn: &mut PgConnection,
     result: Result<T, ApiError>,
 ) -> Result<T, ApiError> {
+    end_transaction(conn, result)?
+}
+
+/// [`finish_transaction`] for a body with its own error type: `Err` from
+/// the outer result is about the COMMIT, the inner result is the body's.
+pub fn end_transaction<T, E>(
+    conn: &mut PgConnection,
+    result: Result<T, E>,
+) -> Result<Result<T, E>, ApiError> {
     match result {
         Ok(value) => match AnsiTransactionManager::commit_transaction(conn) {
-            Ok(()) => Ok(value),
+            Ok(()) => Ok(Ok(value)),
             Err(e) if is_connection_lost(&e) => {
                 tracing::warn!(error = %e, "connection lost during COMMIT; outcome unknown");
                 Err(ApiError::CommitOutcomeUnknown)
@@ -400,7 +425,7 @@ pub fn finish_transaction<T>(
             if let Err(e) = AnsiTransactionManager::rollback_transaction(conn) {
                 tracing::debug!(error = %e, "rollback failed");
             }
-            Err(error)
+            Ok(Err(error))
         }
     }
 }

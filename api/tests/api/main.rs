@@ -15,6 +15,7 @@ mod emergency_flow;
 mod fhir_export;
 mod hardening_login;
 mod health_and_errors;
+mod idempotency;
 mod ledger_bench;
 mod ledger_cli;
 mod ledger_concurrency;
