@@ -413,7 +413,9 @@ pub fn end_transaction<T, E>(
     match result {
         Ok(value) => match AnsiTransactionManager::commit_transaction(conn) {
             Ok(()) => Ok(Ok(value)),
-            Err(e) if is_connection_lost(&e) => {
+            // Diesel marks the connection broken when libpq no longer knows
+            // the transaction's state, whatever the error's kind.
+            Err(e) if is_connection_lost(&e) || conn.is_broken() => {
                 tracing::warn!(error = %e, "connection lost during COMMIT; outcome unknown");
                 Err(ApiError::CommitOutcomeUnknown)
             }
