@@ -1,7 +1,7 @@
 //! Database access: the r2d2 pool, embedded migrations, and the blocking
 //! helpers through which handlers reach PostgreSQL — `access`'s audited
-//! actions and listings (on `Database::with_connection`) for patient and
-//! account data, [`Database::run`] / [`Database::autocommit`] for the rest.
+//! actions and listings (changes on `Database::in_transaction`, reads on
+//! `Database::with_connection`) for patient and account data, [`Database::run`] / [`Database::autocommit`] for the rest.
 //! Diesel is blocking, so a whole transaction runs in one closure on the
 //! blocking thread pool; a semaphore sized to the pool gates checkout so
 //! waiting requests wait asynchronously instead of parking blocking threads.
@@ -22,15 +22,17 @@
 //! pool must not hand such a connection to a request that then fails (the
 //! fault test saw dozens of 500s per crash, some sent after the database was
 //! back). r2d2's `test_on_check_out` would ping with `SELECT 1` on every
-//! checkout — measured 0.19 ms per round trip on the CI machine, paid twice
+//! checkout — measured 0.19 ms per round trip here (pgbench, `SELECT 1`,
+//! 2 shared cores), paid twice
 //! per request (session check, then the handler) for an event that happens a
 //! few times a year. Instead:
 //!
 //! - **Generations.** Each pooled connection remembers the pool generation
 //!   it was opened in; checkout compares it with the current one (an atomic
 //!   load, no round trip). The first failure that shows the connection was
-//!   lost ([`crate::error::is_connection_lost`]; diesel then marks the
-//!   connection broken and r2d2 drops it on return) starts a new generation,
+//!   lost ([`crate::error::is_connection_lost`], or diesel's broken flag;
+//!   the connection is marked broken and r2d2 drops it on return) starts a
+//!   new generation,
 //!   so every connection opened before the loss is discarded at its next
 //!   checkout instead of failing a request. A lone dead backend (killed by
 //!   an administrator, an idle timeout) costs the pool a reconnect of its
