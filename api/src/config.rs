@@ -34,6 +34,10 @@ use anyhow::{bail, Context};
 use crate::rate_limit::RateLimits;
 use crate::secret::Secret;
 
+/// Largest accepted request body (the JSON extractor's limit, and the
+/// idempotency middleware's when it reads a body to digest it).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
     Development,

@@ -3,10 +3,23 @@
 //! id (`crate::request`, also in the `X-Request-Id` header and the ledger
 //! event); internal failures are logged here with their cause chain and
 //! answered opaquely, the id finding the log line.
+//!
+//! Losing the database is never a 500: every connection-level failure
+//! (closed connection, a command that could not be sent, a broken
+//! transaction manager, a pool checkout that timed out) is
+//! [`ApiError::Unavailable`] — 503 `unavailable` with `Retry-After`, nothing
+//! was saved — except a connection lost while COMMIT was in flight, which is
+//! [`ApiError::CommitOutcomeUnknown`] — 503 `commit_outcome_unknown` with
+//! `Retry-After`: the change may have been saved, and the client learns which
+//! by retrying with the same `Idempotency-Key` (`crate::idempotency`).
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use shared::{ErrorBody, ErrorCode, ErrorEnvelope};
+
+/// What a 503 asks the client to wait: PostgreSQL is back within about a
+/// second of a crash or restart (see SECURITY.md for the measured figures).
+pub const RETRY_AFTER_SECS: u64 = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -37,8 +50,23 @@ pub enum ApiError {
     Locked { retry_after_secs: u64 },
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64 },
-    #[error("service temporarily unavailable")]
+    /// The database cannot be reached (or was lost before anything was
+    /// committed): nothing was saved, retrying is safe.
+    #[error("the database is temporarily unavailable; nothing was saved, try again")]
     Unavailable,
+    /// The connection was lost while COMMIT was in flight: the change may or
+    /// may not have been saved.
+    #[error(
+        "the connection to the database was lost while saving; the change may or may not \
+         have been saved: retry with the same Idempotency-Key to find out without repeating it"
+    )]
+    CommitOutcomeUnknown,
+    /// The caller's `Idempotency-Key` belongs to a different request.
+    #[error(
+        "this Idempotency-Key was already used for a different request; \
+         use a new key for a new request"
+    )]
+    IdempotencyKeyReused,
     /// A sealed value failed to open (wrong row, altered bytes, unknown
     /// key). Answered 409 with a fixed message: no detail, nothing disclosed.
     #[error("this content failed its integrity check and was not disclosed")]
@@ -74,6 +102,8 @@ impl ApiError {
             ApiError::Locked { .. } => ErrorCode::Locked,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
             ApiError::Unavailable => ErrorCode::Unavailable,
+            ApiError::CommitOutcomeUnknown => ErrorCode::CommitOutcomeUnknown,
+            ApiError::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
             ApiError::SealBroken => ErrorCode::SealedContentUnreadable,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
@@ -115,15 +145,40 @@ impl From<crate::crypto::SealError> for ApiError {
     }
 }
 
+/// Whether `e` means the connection itself failed (the server went away,
+/// the socket closed, a command could not be sent), as opposed to a statement
+/// the server refused.
+pub fn is_connection_lost(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    matches!(
+        e,
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _
+        ) | Error::BrokenTransactionManager
+    )
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
+        if is_connection_lost(&e) {
+            return ApiError::Unavailable;
+        }
         match e {
             Error::NotFound => ApiError::NotFound("not found"),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
                 ApiError::Conflict("that already exists".into())
             }
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => ApiError::Unavailable,
+            // COMMIT failed and so did the rollback after it: if the
+            // connection went, the outcome is unknown.
+            Error::RollbackErrorOnCommit { commit_error, .. } => {
+                if is_connection_lost(&commit_error) {
+                    ApiError::CommitOutcomeUnknown
+                } else {
+                    ApiError::from(*commit_error)
+                }
+            }
             // PostgreSQL text cannot hold NUL; such input is the caller's mistake.
             Error::DatabaseError(_, info) if info.message().contains("0x00") => {
                 ApiError::BadRequest("text must not contain NUL characters".into())
@@ -149,7 +204,10 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Locked { .. } | ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable | ApiError::CommitOutcomeUnknown => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::SealBroken => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -175,6 +233,9 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Locked { retry_after_secs } | ApiError::RateLimited { retry_after_secs } => {
                 builder.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::Unavailable | ApiError::CommitOutcomeUnknown => {
+                builder.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS.to_string()));
             }
             ApiError::MethodNotAllowed { allow } => {
                 builder.insert_header((header::ALLOW, allow.join(", ")));
@@ -205,5 +266,38 @@ mod tests {
         let err = ApiError::internal("loading key", "secret path /etc/x");
         let resp = err.error_response();
         assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn losing_the_database_is_a_503_with_retry_after_never_a_500() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let lost = || {
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection,
+                Box::new("server closed the connection unexpectedly".to_owned()),
+            )
+        };
+        let not_sent = Error::DatabaseError(
+            DatabaseErrorKind::UnableToSendCommand,
+            Box::new("no connection to the server".to_owned()),
+        );
+        for e in [lost(), not_sent, Error::BrokenTransactionManager] {
+            let err = ApiError::from(e);
+            assert!(matches!(err, ApiError::Unavailable), "{err:?}");
+            let resp = err.error_response();
+            assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(
+                resp.headers().get(header::RETRY_AFTER).unwrap(),
+                &RETRY_AFTER_SECS.to_string()
+            );
+        }
+        let ambiguous = ApiError::from(Error::RollbackErrorOnCommit {
+            rollback_error: Box::new(lost()),
+            commit_error: Box::new(lost()),
+        });
+        assert!(matches!(ambiguous, ApiError::CommitOutcomeUnknown));
+        let resp = ambiguous.error_response();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(resp.headers().contains_key(header::RETRY_AFTER));
     }
 }

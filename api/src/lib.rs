@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod fhir;
+pub mod idempotency;
 pub mod keys;
 pub mod ledger;
 pub mod log;

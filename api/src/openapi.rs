@@ -60,7 +60,9 @@ impl Modify for BearerScheme {
 
 /// Adds the answers any operation can give, so each handler documents only
 /// its own: 400 (malformed path, query or body), 413/415 for operations with
-/// a body, 401 for authenticated ones, 503 when the database is unreachable.
+/// a body, 401 for authenticated ones, 503 when the database is unreachable,
+/// and for operations that take `Idempotency-Key` the 422 of a reused key
+/// and the 503 of a lost COMMIT.
 pub fn with_common_responses(mut spec: OpenApiDoc) -> OpenApiDoc {
     for item in spec.paths.paths.values_mut() {
         let ops = [
@@ -80,10 +82,36 @@ pub fn with_common_responses(mut spec: OpenApiDoc) -> OpenApiDoc {
 fn add_common(op: &mut Operation) {
     let has_body = op.request_body.is_some();
     let authenticated = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    let idempotent = op
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| p.name == "Idempotency-Key");
+    let unavailable = if idempotent {
+        "The database is unavailable (`unavailable`: nothing was saved; try again), or the \
+         connection was lost while saving (`commit_outcome_unknown`: the change may have been \
+         saved; retry with the same Idempotency-Key). See Retry-After."
+    } else {
+        "The database is unavailable (`unavailable`); try again after Retry-After"
+    };
     let mut common = vec![
         ("400", "Malformed path, query string or body"),
-        ("503", "The database is unavailable; try again"),
+        ("503", unavailable),
     ];
+    if idempotent {
+        // Before the common answers are added: only a handler's own 422 is
+        // extended.
+        if let Some(utoipa::openapi::RefOr::T(response)) = op.responses.responses.get_mut("422") {
+            response.description.push_str(
+                "; or the Idempotency-Key was used for a different request \
+                 (`idempotency_key_reused`)",
+            );
+        }
+        common.push((
+            "422",
+            "The Idempotency-Key was used for a different request (`idempotency_key_reused`)",
+        ));
+    }
     if has_body {
         common.push(("413", "Request body larger than 64 KiB"));
         common.push(("415", "Request body is not application/json"));

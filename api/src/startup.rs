@@ -96,6 +96,7 @@ impl Application {
         if state.settings.ledger.sequencer_enabled {
             crate::log::push::spawn(state.db.clone(), state.settings.ledger.witnesses.clone());
         }
+        crate::idempotency::spawn_sweeper(state.db.clone());
         let server = HttpServer::new(move || build_app(state.clone()))
             .listen(listener)?
             .run();
@@ -150,6 +151,7 @@ pub fn build_app(
     .configure(routes::extractor_config)
     .configure(crate::log::configure)
     .default_service(web::to(fallback::not_matched))
+    .wrap(actix_web::middleware::from_fn(crate::idempotency::capture))
     .wrap(actix_web::middleware::from_fn(
         auth::extractor::authenticate_request,
     ))

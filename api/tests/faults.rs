@@ -3,10 +3,21 @@
 //! accounts. Afterwards: every acknowledged write is present, no account row
 //! lacks its ledger event, the ledger verifies, and the api reported 503 on
 //! `/health/ready` while the database was down and was ready again within
-//! 10 s of its return. Runs its own PostgreSQL cluster (the shared one must
-//! not be stopped) with the system's server binaries.
+//! 10 s of its return. No write was answered 500, and none answered 503
+//! `unavailable` ("nothing was saved") was saved; the answers are counted in
+//! the output.
+//!
+//! And a COMMIT whose reply is lost: with a synchronous standby required
+//! that never comes, PostgreSQL writes the commit and then waits; the api's
+//! backend is killed while it waits. The write was committed, the api could
+//! not know: it answers 503 `commit_outcome_unknown`, and the retry with the
+//! same `Idempotency-Key` replays the answer — exactly one record.
+//!
+//! Runs its own PostgreSQL clusters (the shared one must not be stopped or
+//! reconfigured) with the system's server binaries.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -152,8 +163,13 @@ struct Api {
 }
 
 fn start_api(db_url: &str, data_dir: &Path, port: u16) -> Api {
+    start_api_with(db_url, data_dir, port, &[])
+}
+
+fn start_api_with(db_url: &str, data_dir: &Path, port: u16, env: &[(&str, &str)]) -> Api {
     let mut child = Command::new(env!("CARGO_BIN_EXE_careledger"))
         .arg("serve")
+        .envs(env.iter().copied())
         .env("DATABASE_URL", db_url)
         .env("CARELEDGER_DATA_DIR", data_dir)
         .env("CARELEDGER_PORT", port.to_string())
@@ -227,6 +243,10 @@ async fn no_acknowledged_write_is_lost_across_kills_and_database_crashes() {
     let client = reqwest::Client::new();
 
     let acknowledged: Arc<Mutex<Vec<String>>> = Arc::default();
+    // Every answer the writers got: (status, error code), and the names of
+    // writes answered 503 `unavailable` (which must not have been saved).
+    let answers: Arc<Mutex<BTreeMap<(u16, String), usize>>> = Arc::default();
+    let refused: Arc<Mutex<Vec<String>>> = Arc::default();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut workers = Vec::new();
     for w in 0..4 {
@@ -236,6 +256,7 @@ async fn no_acknowledged_write_is_lost_across_kills_and_database_crashes() {
             acknowledged.clone(),
             stop.clone(),
         );
+        let (answers, refused) = (answers.clone(), refused.clone());
         workers.push(tokio::spawn(async move {
             let mut n = 0;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
@@ -247,9 +268,27 @@ async fn no_acknowledged_write_is_lost_across_kills_and_database_crashes() {
                     .timeout(Duration::from_secs(5))
                     .send()
                     .await;
-                match resp {
-                    Ok(r) if r.status().as_u16() == 201 => acknowledged.lock().unwrap().push(username),
-                    _ => tokio::time::sleep(Duration::from_millis(20)).await,
+                let answer = match resp {
+                    Ok(r) if r.status().as_u16() == 201 => {
+                        acknowledged.lock().unwrap().push(username);
+                        (201, String::new())
+                    }
+                    Ok(r) => {
+                        let status = r.status().as_u16();
+                        let body: serde_json::Value = r.json().await.unwrap_or_default();
+                        let code = body["error"]["code"].as_str().unwrap_or("").to_owned();
+                        if status == 503 && code == "unavailable" {
+                            refused.lock().unwrap().push(username);
+                        }
+                        (status, code)
+                    }
+                    Err(e) if e.is_timeout() => (0, "client timeout".into()),
+                    Err(_) => (0, "no answer (api killed or restarting)".into()),
+                };
+                let failed = answer.0 != 201;
+                *answers.lock().unwrap().entry(answer).or_default() += 1;
+                if failed {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
                 }
             }
         }));
@@ -293,7 +332,19 @@ async fn no_acknowledged_write_is_lost_across_kills_and_database_crashes() {
         w.await.unwrap();
     }
 
+    let answers = answers.lock().unwrap().clone();
+    println!("answers to the writers during the faults (status, code: count):");
+    for ((status, code), n) in &answers {
+        println!("  {status} {code}: {n}");
+    }
+    let server_errors: usize = answers
+        .iter()
+        .filter(|((status, code), _)| *status == 500 || code == "internal")
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(server_errors, 0, "writes answered 500 during the faults");
     let acknowledged = acknowledged.lock().unwrap().clone();
+    println!("acknowledged writes: {}", acknowledged.len());
     assert!(
         acknowledged.len() > 20,
         "the load made only {} writes",
@@ -307,6 +358,17 @@ async fn no_acknowledged_write_is_lost_across_kills_and_database_crashes() {
         .filter(|name| !stored.contains(name))
         .collect();
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    let refused = refused.lock().unwrap().clone();
+    let saved_anyway: Vec<&String> = refused.iter().filter(|n| stored.contains(n)).collect();
+    println!(
+        "answered 503 unavailable: {}, of which saved: {}",
+        refused.len(),
+        saved_anyway.len()
+    );
+    assert!(
+        saved_anyway.is_empty(),
+        "answered 503 `unavailable` (nothing saved) but saved: {saved_anyway:?}"
+    );
 
     #[derive(QueryableByName)]
     struct Count {
@@ -352,5 +414,131 @@ async fn no_acknowledged_write_is_lost_across_kills_and_database_crashes() {
         String::from_utf8_lossy(&verify.stdout),
         String::from_utf8_lossy(&verify.stderr)
     );
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+fn count(conn: &mut PgConnection, sql: &str) -> i64 {
+    diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_commit_reply_is_answered_honestly_and_resolved_by_the_retry() {
+    let cluster = Cluster::create();
+    let mut admin = PgConnection::establish(&cluster.url("postgres")).unwrap();
+    diesel::sql_query("CREATE DATABASE careledger")
+        .execute(&mut admin)
+        .unwrap();
+    let db_url = cluster.url("careledger");
+    let data_dir = std::env::temp_dir().join(format!(
+        "careledger-faults-keys-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    // No sequencer: only the request under test commits.
+    let api = start_api_with(&db_url, &data_dir, port, &[("CARELEDGER_SEQUENCER", "off")]);
+
+    let registered = client
+        .post(format!("{base}/api/v1/auth/register"))
+        .json(&serde_json::json!({"username": "ambiguous", "password": "a-long-enough-pw", "display_name": "Amb"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status().as_u16(), 201);
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "ambiguous", "password": "a-long-enough-pw"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap().to_owned();
+    let patients: serde_json::Value = client
+        .get(format!("{base}/api/v1/patients"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let patient = patients["items"][0]["id"].as_str().unwrap().to_owned();
+    let write = || {
+        client
+            .post(format!("{base}/api/v1/patients/{patient}/records"))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", "lost-commit-1")
+            .json(&serde_json::json!({"kind": "allergy", "title": "Lost reply", "body": {"substance": "Latex", "reaction": "Hives", "severity": "mild"}}))
+            .timeout(Duration::from_secs(30))
+            .send()
+    };
+
+    // Every COMMIT now waits for a standby that never comes — after the
+    // commit record is flushed: the write is durable, its reply held back.
+    diesel::sql_query("ALTER SYSTEM SET synchronous_standby_names = 'never_connects'")
+        .execute(&mut admin)
+        .unwrap();
+    diesel::sql_query("SELECT pg_reload_conf()")
+        .execute(&mut admin)
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let pending = tokio::spawn(write());
+    let mut killed = 0;
+    for _ in 0..200 {
+        killed = count(
+            &mut admin,
+            "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+             WHERE datname = 'careledger' AND wait_event = 'SyncRep'",
+        );
+        if killed > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(killed, 1, "the write's COMMIT was waiting for the standby");
+    diesel::sql_query("ALTER SYSTEM RESET synchronous_standby_names")
+        .execute(&mut admin)
+        .unwrap();
+    diesel::sql_query("SELECT pg_reload_conf()")
+        .execute(&mut admin)
+        .unwrap();
+
+    let lost = pending.await.unwrap().unwrap();
+    assert_eq!(lost.status().as_u16(), 503);
+    assert!(lost.headers().contains_key("retry-after"));
+    let body: serde_json::Value = lost.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "commit_outcome_unknown", "{body}");
+
+    let mut conn = PgConnection::establish(&db_url).unwrap();
+    let records = "SELECT count(*) AS n FROM records WHERE title = 'Lost reply'";
+    assert_eq!(count(&mut conn, records), 1, "the COMMIT had been written");
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let retry = write().await.unwrap();
+    assert_eq!(retry.status().as_u16(), 201);
+    assert_eq!(
+        retry.headers().get("idempotent-replayed").unwrap(),
+        "true",
+        "the retry learns the outcome without repeating the write"
+    );
+    assert_eq!(count(&mut conn, records), 1, "exactly one record");
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM ledger_entries WHERE action = 'record_created'"
+        ),
+        1,
+        "exactly one ledger event"
+    );
+    api.kill9();
     let _ = std::fs::remove_dir_all(&data_dir);
 }

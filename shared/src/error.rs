@@ -23,7 +23,17 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     Locked,
     RateLimited,
+    /// The database cannot be reached; nothing was saved. Answered 503 with
+    /// `Retry-After`; retrying is safe.
     Unavailable,
+    /// The connection to the database was lost while the change was being
+    /// committed: it may or may not have been saved. Answered 503 with
+    /// `Retry-After`; retry with the same `Idempotency-Key` to learn the
+    /// outcome without doing the change twice.
+    CommitOutcomeUnknown,
+    /// The `Idempotency-Key` was already used by this caller for a different
+    /// request (another body, method or path). Answered 422.
+    IdempotencyKeyReused,
     /// Sealed content failed its integrity check (e.g. a ciphertext moved
     /// between rows); nothing was disclosed. Answered with 409.
     SealedContentUnreadable,

@@ -28,16 +28,30 @@
 //!
 //! The event carries the request's id and source address from the
 //! [`RequestContext`] it was built with.
+//!
+//! Writes that answer with [`Database::audited_reply`] /
+//! [`Database::audited_find_reply`] honour the request's `Idempotency-Key`
+//! ([`crate::idempotency`]): the key is claimed first in the transaction
+//! (a key used before replays its stored answer — no decision, no action, no
+//! event), and the answer is stored last, before COMMIT. A refusal or an
+//! error rolls the claim back with everything else.
+//!
+//! A change's `BEGIN` is sent by [`Database::in_transaction`] (retried once
+//! on a fresh connection when the pooled one was dead) and its COMMIT by
+//! [`db::end_transaction`] (a connection lost during COMMIT answers 503
+//! `commit_outcome_unknown`).
 
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::pg::PgConnection;
-use diesel::Connection;
+use serde::Serialize;
 use shared::ledger::Action as Logged;
 use shared::UserId;
 use uuid::Uuid;
 
 use crate::access::{policy, refusal, Action, Actor, Basis, Decision, EventExt, Facts, Target};
-use crate::db::Database;
+use crate::db::{self, Database};
 use crate::error::ApiError;
+use crate::idempotency::{Answer, Reply};
 use crate::ledger::{self, NewEvent};
 use crate::request::RequestContext;
 
@@ -322,6 +336,26 @@ where
     L: FnOnce(&mut PgConnection) -> Result<Found<X>, ApiError>,
     F: FnOnce(&mut PgConnection, &mut Permit, X) -> Result<T, ApiError>,
 {
+    if audit.mode == Mode::Transaction {
+        AnsiTransactionManager::begin_transaction(conn)?;
+    }
+    run_begun(conn, audit, |_| Ok(None), locate, act)
+}
+
+/// [`run_audited`] once a change's transaction is begun; `claim` runs first
+/// in it and, when it returns an answer, that answer is the outcome.
+fn run_begun<T, X, C, L, F>(
+    conn: &mut PgConnection,
+    audit: Audit,
+    claim: C,
+    locate: L,
+    act: F,
+) -> Result<T, ApiError>
+where
+    C: FnOnce(&mut PgConnection) -> Result<Option<T>, ApiError>,
+    L: FnOnce(&mut PgConnection) -> Result<Found<X>, ApiError>,
+    F: FnOnce(&mut PgConnection, &mut Permit, X) -> Result<T, ApiError>,
+{
     let outcome = match audit.mode {
         Mode::Autocommit => match attempt(conn, audit, locate, act)? {
             Attempt::Done(value, events) => {
@@ -331,7 +365,10 @@ where
             Attempt::Refused(event, error) => Err((event, error)),
         },
         Mode::Transaction => {
-            let done = conn.transaction::<_, Abort, _>(|c| {
+            let body = |c: &mut PgConnection| -> Result<T, Abort> {
+                if let Some(answer) = claim(c).map_err(Abort::Failed)? {
+                    return Ok(answer);
+                }
                 match attempt(c, audit, locate, act).map_err(Abort::Failed)? {
                     Attempt::Done(value, events) => {
                         ledger::record_all(c, &events).map_err(Abort::Failed)?;
@@ -339,8 +376,9 @@ where
                     }
                     Attempt::Refused(event, error) => Err(Abort::Refused(event, error)),
                 }
-            });
-            match done {
+            };
+            let done = body(conn);
+            match db::end_transaction(conn, done)? {
                 Ok(value) => Ok(value),
                 Err(Abort::Refused(event, error)) => Err((event, error)),
                 Err(Abort::Failed(error)) => return Err(error),
@@ -387,7 +425,77 @@ impl Database {
         T: Send + 'static,
         X: 'static,
     {
-        self.with_connection(move |conn| run_audited(conn, audit, locate, act))
-            .await
+        match audit.mode {
+            Mode::Transaction => {
+                self.in_transaction(move |conn| run_begun(conn, audit, |_| Ok(None), locate, act))
+                    .await
+            }
+            Mode::Autocommit => {
+                self.with_connection(move |conn| run_audited(conn, audit, locate, act))
+                    .await
+            }
+        }
+    }
+
+    /// As [`Self::audited`], answering `answer`'s status with the action's
+    /// value as JSON and honouring the request's `Idempotency-Key` (for a
+    /// change; a read's audit ignores the key).
+    pub async fn audited_reply<T, F>(
+        &self,
+        audit: Audit,
+        answer: Answer,
+        target: Target,
+        act: F,
+    ) -> Result<Reply, ApiError>
+    where
+        F: FnOnce(&mut PgConnection, &mut Permit) -> Result<T, ApiError> + Send + 'static,
+        T: Serialize,
+    {
+        self.audited_find_reply(
+            audit,
+            answer,
+            move |_| Ok(Some((target, ()))),
+            move |c, p, ()| act(c, p),
+        )
+        .await
+    }
+
+    /// As [`Self::audited_find`], answering like [`Self::audited_reply`].
+    pub async fn audited_find_reply<T, X, L, F>(
+        &self,
+        audit: Audit,
+        answer: Answer,
+        locate: L,
+        act: F,
+    ) -> Result<Reply, ApiError>
+    where
+        L: FnOnce(&mut PgConnection) -> Result<Found<X>, ApiError> + Send + 'static,
+        F: FnOnce(&mut PgConnection, &mut Permit, X) -> Result<T, ApiError> + Send + 'static,
+        T: Serialize,
+        X: 'static,
+    {
+        let actor = audit.actor.id.0;
+        // Only a change (one transaction) claims and stores the key.
+        let answer = match audit.mode {
+            Mode::Transaction => answer,
+            Mode::Autocommit => answer.unkeyed(),
+        };
+        let storing = answer.clone();
+        let act = move |c: &mut PgConnection, p: &mut Permit, x: X| {
+            let value = act(c, p, x)?;
+            storing.reply(c, actor, &value)
+        };
+        match audit.mode {
+            Mode::Transaction => {
+                self.in_transaction(move |conn| {
+                    run_begun(conn, audit, |c| answer.claim(c, actor), locate, act)
+                })
+                .await
+            }
+            Mode::Autocommit => {
+                self.with_connection(move |conn| run_audited(conn, audit, locate, act))
+                    .await
+            }
+        }
     }
 }

@@ -56,6 +56,11 @@ pub enum Aad {
     TotpSecret {
         user_id: Uuid,
     },
+    /// A stored idempotent answer: the caller and SHA-256 of their key.
+    IdempotentAnswer {
+        actor_id: Uuid,
+        key_digest: [u8; 32],
+    },
 }
 
 impl Aad {
@@ -80,6 +85,14 @@ impl Aad {
             Aad::TotpSecret { user_id } => {
                 out.extend_from_slice(b"careledger:totp:");
                 out.extend_from_slice(user_id.as_bytes());
+            }
+            Aad::IdempotentAnswer {
+                actor_id,
+                key_digest,
+            } => {
+                out.extend_from_slice(b"careledger/idempotent-answer/v1\0");
+                out.extend_from_slice(actor_id.as_bytes());
+                out.extend_from_slice(key_digest);
             }
         }
         out

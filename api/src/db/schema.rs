@@ -229,6 +229,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (actor_id, idempotency_key) {
+        actor_id -> Uuid,
+        idempotency_key -> Text,
+        response_status -> Nullable<Int2>,
+        key_id -> Nullable<Int4>,
+        nonce -> Nullable<Bytea>,
+        sealed -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(auth_sessions -> users (user_id));
 diesel::joinable!(ledger_events -> ledger_entries (entry_id));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
@@ -239,6 +251,7 @@ diesel::joinable!(consents -> patients (patient_id));
 diesel::joinable!(access_requests -> patients (patient_id));
 diesel::joinable!(guardianships -> patients (patient_id));
 diesel::joinable!(emergency_accesses -> patients (patient_id));
+diesel::joinable!(idempotency_keys -> users (actor_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -258,4 +271,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     consents,
     guardianships,
     emergency_accesses,
+    idempotency_keys,
 );

@@ -3,7 +3,8 @@
 //! scope or duration — or denies. Pending requests are listed for the
 //! patient; doctors list their own.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web};
 use chrono::Duration;
 use serde::Deserialize;
 use shared::consents::{
@@ -22,6 +23,7 @@ use crate::auth::AuthUser;
 use crate::clinical::requests::{self, RequestRow};
 use crate::clinical::{consents, records};
 use crate::error::ApiError;
+use crate::idempotency::{Idempotency, IdempotencyKeyHeader, Reply};
 use crate::request::RequestContext;
 use crate::routes::paging::{self, PageParams};
 use crate::state::AppState;
@@ -81,7 +83,7 @@ fn check_duration(hours: i32) -> Result<i32, ApiError> {
 }
 
 /// Ask a patient for access (doctors).
-#[utoipa::path(tag = "access-requests", security(("bearer" = [])), request_body = NewAccessRequest, responses(
+#[utoipa::path(tag = "access-requests", security(("bearer" = [])), params(IdempotencyKeyHeader), request_body = NewAccessRequest, responses(
     (status = 201, description = "Requested (pending)", body = AccessRequestView),
     (status = 400, description = "Malformed body or unknown field", body = ErrorEnvelope),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
@@ -94,33 +96,38 @@ pub async fn create_request(
     state: web::Data<AppState>,
     ctx: RequestContext,
     user: AuthUser,
+    idem: Idempotency,
     body: web::Json<NewAccessRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     let req = body.into_inner();
     let actor = Actor::from(user);
     let patient = req.patient_id.0;
     let audit = Audit::change(&ctx, actor, Action::RequestAccess, Ledger::AccessRequested);
-    let view = state
+    state
         .db
-        .audited(audit, Target::Patient(patient), move |conn, _| {
-            let purpose = parse_text("purpose", &req.purpose, 3, 500, true)?;
-            let hours = check_duration(req.duration_hours)?;
-            let scope = consents::validate_scope(conn, patient, &req.scope)?;
-            let row = requests::create(
-                conn,
-                requests::NewRequest {
-                    patient_id: patient,
-                    requester_id: actor.id.0,
-                    purpose,
-                    access: req.access,
-                    scope,
-                    duration_hours: hours,
-                },
-            )?;
-            Ok(requests::to_view(conn, vec![row])?.remove(0))
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(view))
+        .audited_reply(
+            audit,
+            idem.answer(StatusCode::CREATED),
+            Target::Patient(patient),
+            move |conn, _| {
+                let purpose = parse_text("purpose", &req.purpose, 3, 500, true)?;
+                let hours = check_duration(req.duration_hours)?;
+                let scope = consents::validate_scope(conn, patient, &req.scope)?;
+                let row = requests::create(
+                    conn,
+                    requests::NewRequest {
+                        patient_id: patient,
+                        requester_id: actor.id.0,
+                        purpose,
+                        access: req.access,
+                        scope,
+                        duration_hours: hours,
+                    },
+                )?;
+                Ok(requests::to_view(conn, vec![row])?.remove(0))
+            },
+        )
+        .await
 }
 
 /// Whether `narrower` grants no more than `asked` on this chart.
@@ -169,7 +176,7 @@ fn still_pending(row: &RequestRow) -> Result<(), ApiError> {
 
 /// Approve a pending request (the patient or a guardian), optionally with
 /// less access, a narrower scope or a shorter duration. Creates the consent.
-#[utoipa::path(tag = "access-requests", security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Request id")), request_body = ApproveAccessRequest, responses(
+#[utoipa::path(tag = "access-requests", security(("bearer" = [])), params(IdempotencyKeyHeader, ("id" = uuid::Uuid, Path, description = "Request id")), request_body = ApproveAccessRequest, responses(
     (status = 200, description = "Approved; the consent it created", body = ApprovalOutcome),
     (status = 400, description = "Malformed body or unknown field", body = ErrorEnvelope),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
@@ -183,80 +190,85 @@ pub async fn approve_request(
     state: web::Data<AppState>,
     ctx: RequestContext,
     user: AuthUser,
+    idem: Idempotency,
     id: web::Path<uuid::Uuid>,
     body: web::Json<ApproveAccessRequest>,
-) -> Result<web::Json<ApprovalOutcome>, ApiError> {
+) -> Result<Reply, ApiError> {
     let id = id.into_inner();
     let change = body.into_inner();
     let actor = Actor::from(user);
     let audit = Audit::change(&ctx, actor, Action::ActForPatient, Ledger::AccessApproved);
-    let outcome = state
+    state
         .db
-        .audited_find(audit, locate(id), move |conn, permit, row| {
-            still_pending(&row)?;
-            let asked_access = row.access()?;
-            let asked_scope = row.scope()?;
-            let access = change.access.unwrap_or(asked_access);
-            if asked_access == AccessLevel::Read && access == AccessLevel::ReadWrite {
-                return Err(ApiError::validation(
-                    "access",
-                    "cannot grant more than was asked",
-                ));
-            }
-            let scope = match &change.scope {
-                Some(s) => {
-                    let s = consents::validate_scope(conn, row.patient_id, s)?;
-                    if !within(conn, &s, &asked_scope)? {
-                        return Err(ApiError::validation(
-                            "scope",
-                            "cannot grant more than was asked",
-                        ));
-                    }
-                    s
+        .audited_find_reply(
+            audit,
+            idem.answer(StatusCode::OK),
+            locate(id),
+            move |conn, permit, row| {
+                still_pending(&row)?;
+                let asked_access = row.access()?;
+                let asked_scope = row.scope()?;
+                let access = change.access.unwrap_or(asked_access);
+                if asked_access == AccessLevel::Read && access == AccessLevel::ReadWrite {
+                    return Err(ApiError::validation(
+                        "access",
+                        "cannot grant more than was asked",
+                    ));
                 }
-                None => asked_scope,
-            };
-            let hours = check_duration(change.duration_hours.unwrap_or(row.duration_hours))?;
-            if hours > row.duration_hours {
-                return Err(ApiError::validation(
-                    "duration_hours",
-                    "cannot grant longer than was asked",
-                ));
-            }
-            let consent = consents::create(
-                conn,
-                consents::NewConsent {
-                    patient_id: row.patient_id,
-                    grantee_id: row.requester_id,
-                    access,
-                    scope,
-                    granted_by: actor.id.0,
-                    expires_at: Some(live::now() + Duration::hours(i64::from(hours))),
-                    access_request_id: Some(row.id),
-                },
-            )?;
-            let decided = requests::decide(
-                conn,
-                id,
-                RequestStatus::Approved,
-                actor.id.0,
-                None,
-                Some(consent.id),
-            )?;
-            permit
-                .subject_user(UserId(row.requester_id))
-                .also(Ledger::ConsentGranted);
-            Ok(ApprovalOutcome {
-                request: requests::to_view(conn, vec![decided])?.remove(0),
-                consent: consents::to_view(conn, vec![consent])?.remove(0),
-            })
-        })
-        .await?;
-    Ok(web::Json(outcome))
+                let scope = match &change.scope {
+                    Some(s) => {
+                        let s = consents::validate_scope(conn, row.patient_id, s)?;
+                        if !within(conn, &s, &asked_scope)? {
+                            return Err(ApiError::validation(
+                                "scope",
+                                "cannot grant more than was asked",
+                            ));
+                        }
+                        s
+                    }
+                    None => asked_scope,
+                };
+                let hours = check_duration(change.duration_hours.unwrap_or(row.duration_hours))?;
+                if hours > row.duration_hours {
+                    return Err(ApiError::validation(
+                        "duration_hours",
+                        "cannot grant longer than was asked",
+                    ));
+                }
+                let consent = consents::create(
+                    conn,
+                    consents::NewConsent {
+                        patient_id: row.patient_id,
+                        grantee_id: row.requester_id,
+                        access,
+                        scope,
+                        granted_by: actor.id.0,
+                        expires_at: Some(live::now() + Duration::hours(i64::from(hours))),
+                        access_request_id: Some(row.id),
+                    },
+                )?;
+                let decided = requests::decide(
+                    conn,
+                    id,
+                    RequestStatus::Approved,
+                    actor.id.0,
+                    None,
+                    Some(consent.id),
+                )?;
+                permit
+                    .subject_user(UserId(row.requester_id))
+                    .also(Ledger::ConsentGranted);
+                Ok(ApprovalOutcome {
+                    request: requests::to_view(conn, vec![decided])?.remove(0),
+                    consent: consents::to_view(conn, vec![consent])?.remove(0),
+                })
+            },
+        )
+        .await
 }
 
 /// Deny a pending request (the patient or a guardian).
-#[utoipa::path(tag = "access-requests", security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Request id")), request_body = DenyAccessRequest, responses(
+#[utoipa::path(tag = "access-requests", security(("bearer" = [])), params(IdempotencyKeyHeader, ("id" = uuid::Uuid, Path, description = "Request id")), request_body = DenyAccessRequest, responses(
     (status = 200, description = "Denied", body = AccessRequestView),
     (status = 400, description = "Malformed body or unknown field", body = ErrorEnvelope),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
@@ -270,9 +282,10 @@ pub async fn deny_request(
     state: web::Data<AppState>,
     ctx: RequestContext,
     user: AuthUser,
+    idem: Idempotency,
     id: web::Path<uuid::Uuid>,
     body: web::Json<DenyAccessRequest>,
-) -> Result<web::Json<AccessRequestView>, ApiError> {
+) -> Result<Reply, ApiError> {
     let id = id.into_inner();
     let note = body
         .into_inner()
@@ -281,15 +294,19 @@ pub async fn deny_request(
         .transpose()?;
     let actor = Actor::from(user);
     let audit = Audit::change(&ctx, actor, Action::ActForPatient, Ledger::AccessDenied);
-    let view = state
+    state
         .db
-        .audited_find(audit, locate(id), move |conn, permit, row| {
-            still_pending(&row)?;
-            let decided =
-                requests::decide(conn, id, RequestStatus::Denied, actor.id.0, note, None)?;
-            permit.subject_user(UserId(row.requester_id));
-            Ok(requests::to_view(conn, vec![decided])?.remove(0))
-        })
-        .await?;
-    Ok(web::Json(view))
+        .audited_find_reply(
+            audit,
+            idem.answer(StatusCode::OK),
+            locate(id),
+            move |conn, permit, row| {
+                still_pending(&row)?;
+                let decided =
+                    requests::decide(conn, id, RequestStatus::Denied, actor.id.0, note, None)?;
+                permit.subject_user(UserId(row.requester_id));
+                Ok(requests::to_view(conn, vec![decided])?.remove(0))
+            },
+        )
+        .await
 }

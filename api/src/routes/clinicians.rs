@@ -1,7 +1,8 @@
 //! The clinician directory (anyone signed in: to choose whom to grant
 //! access) and admin creation of clinician profiles.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web};
 use serde::Deserialize;
 use shared::ledger::Action as Ledger;
 use shared::paging::Page;
@@ -13,6 +14,7 @@ use crate::access::{scope, Action, Audit, Target};
 use crate::auth::AuthUser;
 use crate::clinical::clinicians;
 use crate::error::ApiError;
+use crate::idempotency::{Idempotency, IdempotencyKeyHeader, Reply};
 use crate::request::RequestContext;
 use crate::routes::paging::{self, PageParams};
 use crate::routes::patients::search_text;
@@ -60,7 +62,7 @@ pub async fn list_clinicians(
 }
 
 /// Create the clinician profile of a doctor or nurse account (admin).
-#[utoipa::path(tag = "clinicians", security(("bearer" = [])), request_body = CreateClinicianRequest, responses(
+#[utoipa::path(tag = "clinicians", security(("bearer" = [])), params(IdempotencyKeyHeader), request_body = CreateClinicianRequest, responses(
     (status = 201, description = "Created", body = ClinicianProfile),
     (status = 400, description = "Malformed body", body = ErrorEnvelope),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
@@ -73,22 +75,33 @@ pub async fn create_clinician(
     state: web::Data<AppState>,
     ctx: RequestContext,
     user: AuthUser,
+    idem: Idempotency,
     body: web::Json<CreateClinicianRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     let req = body.into_inner();
     let audit = Audit::change(&ctx, user.into(), Action::Administer, Ledger::UserChanged)
         .subject(req.user_id);
-    let profile = state
+    state
         .db
-        .audited(audit, Target::System, move |conn, _| {
-            let new = clinicians::NewClinician {
-                user_id: req.user_id.0,
-                department: parse_text("department", &req.department, 1, 100, false)?,
-                specialty: parse_text("specialty", &req.specialty, 1, 100, false)?,
-                licence_number: parse_text("licence_number", &req.licence_number, 1, 50, false)?,
-            };
-            clinicians::create(conn, new)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(profile))
+        .audited_reply(
+            audit,
+            idem.answer(StatusCode::CREATED),
+            Target::System,
+            move |conn, _| {
+                let new = clinicians::NewClinician {
+                    user_id: req.user_id.0,
+                    department: parse_text("department", &req.department, 1, 100, false)?,
+                    specialty: parse_text("specialty", &req.specialty, 1, 100, false)?,
+                    licence_number: parse_text(
+                        "licence_number",
+                        &req.licence_number,
+                        1,
+                        50,
+                        false,
+                    )?,
+                };
+                clinicians::create(conn, new)
+            },
+        )
+        .await
 }

@@ -2,7 +2,8 @@
 //! to them; admins: all), grant, revoke. Granting and revoking are for the
 //! patient or a guardian only; a revoke takes effect on the next request.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web};
 use serde::Deserialize;
 use shared::consents::{Consent, ConsentStatus, GrantConsentRequest};
 use shared::ledger::Action as Ledger;
@@ -14,6 +15,7 @@ use crate::access::{live, scope, Action, Actor, Audit, Target};
 use crate::auth::AuthUser;
 use crate::clinical::consents;
 use crate::error::ApiError;
+use crate::idempotency::{Idempotency, IdempotencyKeyHeader, Reply};
 use crate::request::RequestContext;
 use crate::routes::paging::{self, PageParams};
 use crate::state::AppState;
@@ -67,7 +69,7 @@ pub async fn list_consents(
 /// Grant a doctor or nurse read or read-write access to the whole chart,
 /// some record kinds or named records, optionally until a time (the patient
 /// or a guardian).
-#[utoipa::path(tag = "consents", security(("bearer" = [])), request_body = GrantConsentRequest, responses(
+#[utoipa::path(tag = "consents", security(("bearer" = [])), params(IdempotencyKeyHeader), request_body = GrantConsentRequest, responses(
     (status = 201, description = "Granted", body = Consent),
     (status = 400, description = "Malformed body or unknown field", body = ErrorEnvelope),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
@@ -80,44 +82,49 @@ pub async fn grant_consent(
     state: web::Data<AppState>,
     ctx: RequestContext,
     user: AuthUser,
+    idem: Idempotency,
     body: web::Json<GrantConsentRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     let req = body.into_inner();
     let actor = Actor::from(user);
     let patient = req.patient_id.0;
     let audit = Audit::change(&ctx, actor, Action::ActForPatient, Ledger::ConsentGranted)
         .subject(req.grantee_id);
-    let consent = state
+    state
         .db
-        .audited(audit, Target::Patient(patient), move |conn, _| {
-            consents::check_grantee(conn, req.grantee_id.0)?;
-            let scope = consents::validate_scope(conn, patient, &req.scope)?;
-            if req.expires_at.is_some_and(|e| e <= live::now()) {
-                return Err(ApiError::validation(
-                    "expires_at",
-                    "the expiry must be in the future",
-                ));
-            }
-            let row = consents::create(
-                conn,
-                consents::NewConsent {
-                    patient_id: patient,
-                    grantee_id: req.grantee_id.0,
-                    access: req.access,
-                    scope,
-                    granted_by: actor.id.0,
-                    expires_at: req.expires_at,
-                    access_request_id: None,
-                },
-            )?;
-            Ok(consents::to_view(conn, vec![row])?.remove(0))
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(consent))
+        .audited_reply(
+            audit,
+            idem.answer(StatusCode::CREATED),
+            Target::Patient(patient),
+            move |conn, _| {
+                consents::check_grantee(conn, req.grantee_id.0)?;
+                let scope = consents::validate_scope(conn, patient, &req.scope)?;
+                if req.expires_at.is_some_and(|e| e <= live::now()) {
+                    return Err(ApiError::validation(
+                        "expires_at",
+                        "the expiry must be in the future",
+                    ));
+                }
+                let row = consents::create(
+                    conn,
+                    consents::NewConsent {
+                        patient_id: patient,
+                        grantee_id: req.grantee_id.0,
+                        access: req.access,
+                        scope,
+                        granted_by: actor.id.0,
+                        expires_at: req.expires_at,
+                        access_request_id: None,
+                    },
+                )?;
+                Ok(consents::to_view(conn, vec![row])?.remove(0))
+            },
+        )
+        .await
 }
 
 /// Revoke a consent (the patient or a guardian); it stops working at once.
-#[utoipa::path(tag = "consents", security(("bearer" = [])), params(("id" = ConsentId, Path, description = "Consent id")), responses(
+#[utoipa::path(tag = "consents", security(("bearer" = [])), params(IdempotencyKeyHeader, ("id" = ConsentId, Path, description = "Consent id")), responses(
     (status = 200, description = "Revoked", body = Consent),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
     (status = 403, description = "The caller sees the chart but does not act for the patient", body = ErrorEnvelope),
@@ -129,15 +136,17 @@ pub async fn revoke_consent(
     state: web::Data<AppState>,
     ctx: RequestContext,
     user: AuthUser,
+    idem: Idempotency,
     id: web::Path<ConsentId>,
-) -> Result<web::Json<Consent>, ApiError> {
+) -> Result<Reply, ApiError> {
     let id = id.into_inner().0;
     let actor = Actor::from(user);
     let audit = Audit::change(&ctx, actor, Action::ActForPatient, Ledger::ConsentRevoked);
-    let consent = state
+    state
         .db
-        .audited_find(
+        .audited_find_reply(
             audit,
+            idem.answer(StatusCode::OK),
             move |conn| {
                 let row = consents::find_for_update(conn, id)?;
                 Ok(row.map(|r| (Target::Patient(r.patient_id), r)))
@@ -151,6 +160,5 @@ pub async fn revoke_consent(
                 Ok(consents::to_view(conn, vec![row])?.remove(0))
             },
         )
-        .await?;
-    Ok(web::Json(consent))
+        .await
 }

@@ -2,7 +2,8 @@
 //! reason (≥ 10 characters) for at most 60 minutes; the patient sees it in
 //! their list; admins list the open and unreviewed ones and review each.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web};
 use serde::Deserialize;
 use shared::emergency::{
     EmergencyAccess, OpenEmergencyRequest, ReviewEmergencyRequest, MAX_MINUTES, MIN_REASON_CHARS,
@@ -17,6 +18,7 @@ use crate::access::{scope, Action, Actor, Audit, Target};
 use crate::auth::AuthUser;
 use crate::clinical::emergency::{self, StatusFilter};
 use crate::error::ApiError;
+use crate::idempotency::{Idempotency, IdempotencyKeyHeader, Reply};
 use crate::request::RequestContext;
 use crate::routes::paging::{self, PageParams};
 use crate::state::AppState;
@@ -32,7 +34,7 @@ pub struct EmergencyQuery {
 
 /// Open emergency access to a chart (doctors). Lasts `duration_minutes`
 /// (1–60, default 60); the patient and admins see it at once.
-#[utoipa::path(tag = "emergency", security(("bearer" = [])), params(("id" = PatientId, Path, description = "Patient id")), request_body = OpenEmergencyRequest, responses(
+#[utoipa::path(tag = "emergency", security(("bearer" = [])), params(IdempotencyKeyHeader, ("id" = PatientId, Path, description = "Patient id")), request_body = OpenEmergencyRequest, responses(
     (status = 201, description = "Opened", body = EmergencyAccess),
     (status = 400, description = "Malformed body or unknown field", body = ErrorEnvelope),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
@@ -45,29 +47,34 @@ pub async fn open_emergency(
     state: web::Data<AppState>,
     ctx: RequestContext,
     user: AuthUser,
+    idem: Idempotency,
     id: web::Path<PatientId>,
     body: web::Json<OpenEmergencyRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     let patient = id.into_inner().0;
     let req = body.into_inner();
     let actor = Actor::from(user);
     let audit = Audit::change(&ctx, actor, Action::OpenEmergency, Ledger::EmergencyOpened);
-    let view = state
+    state
         .db
-        .audited(audit, Target::Patient(patient), move |conn, _| {
-            let reason = parse_text("reason", &req.reason, MIN_REASON_CHARS, 1000, true)?;
-            let minutes = req.duration_minutes.unwrap_or(MAX_MINUTES);
-            if !(1..=MAX_MINUTES).contains(&minutes) {
-                return Err(ApiError::validation(
-                    "duration_minutes",
-                    "emergency access lasts 1 to 60 minutes",
-                ));
-            }
-            let row = emergency::open(conn, patient, actor.id.0, &reason, minutes)?;
-            Ok(emergency::to_view(conn, vec![row])?.remove(0))
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(view))
+        .audited_reply(
+            audit,
+            idem.answer(StatusCode::CREATED),
+            Target::Patient(patient),
+            move |conn, _| {
+                let reason = parse_text("reason", &req.reason, MIN_REASON_CHARS, 1000, true)?;
+                let minutes = req.duration_minutes.unwrap_or(MAX_MINUTES);
+                if !(1..=MAX_MINUTES).contains(&minutes) {
+                    return Err(ApiError::validation(
+                        "duration_minutes",
+                        "emergency access lasts 1 to 60 minutes",
+                    ));
+                }
+                let row = emergency::open(conn, patient, actor.id.0, &reason, minutes)?;
+                Ok(emergency::to_view(conn, vec![row])?.remove(0))
+            },
+        )
+        .await
 }
 
 /// Emergency accesses the caller may see, newest first: admins all, doctors
@@ -106,7 +113,7 @@ pub async fn list_emergency(
 }
 
 /// Review an emergency access with a note (admins). Each is reviewed once.
-#[utoipa::path(tag = "emergency", security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Emergency access id")), request_body = ReviewEmergencyRequest, responses(
+#[utoipa::path(tag = "emergency", security(("bearer" = [])), params(IdempotencyKeyHeader, ("id" = uuid::Uuid, Path, description = "Emergency access id")), request_body = ReviewEmergencyRequest, responses(
     (status = 200, description = "Reviewed", body = EmergencyAccess),
     (status = 400, description = "Malformed body or unknown field", body = ErrorEnvelope),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
@@ -120,17 +127,19 @@ pub async fn review_emergency(
     state: web::Data<AppState>,
     ctx: RequestContext,
     user: AuthUser,
+    idem: Idempotency,
     id: web::Path<uuid::Uuid>,
     body: web::Json<ReviewEmergencyRequest>,
-) -> Result<web::Json<EmergencyAccess>, ApiError> {
+) -> Result<Reply, ApiError> {
     let id = id.into_inner();
     let req = body.into_inner();
     let actor = Actor::from(user);
     let audit = Audit::change(&ctx, actor, Action::Administer, Ledger::EmergencyReviewed);
-    let view = state
+    state
         .db
-        .audited_find(
+        .audited_find_reply(
             audit,
+            idem.answer(StatusCode::OK),
             move |conn| {
                 let row = emergency::find_for_update(conn, id)?;
                 Ok(row.map(|r| (Target::Patient(r.patient_id), r)))
@@ -147,6 +156,5 @@ pub async fn review_emergency(
                 Ok(emergency::to_view(conn, vec![row])?.remove(0))
             },
         )
-        .await?;
-    Ok(web::Json(view))
+        .await
 }

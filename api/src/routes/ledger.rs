@@ -4,6 +4,7 @@
 //! and checkpoints reveal no event contents, so any signed-in user may
 //! fetch them.
 
+use actix_web::http::StatusCode;
 use actix_web::{get, post, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -21,6 +22,7 @@ use crate::access::Action::Administer;
 use crate::access::{scope, Audit, Target};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::idempotency::{Idempotency, IdempotencyKeyHeader, Reply};
 use crate::ledger::log::{self, LogFilter};
 use crate::ledger::{proofs, signer, store, verify};
 use crate::rate_limit::Scope;
@@ -184,7 +186,7 @@ pub async fn get_checkpoint(
 /// Sign a checkpoint for the current log now (admin).
 ///
 /// Returns the existing checkpoint when the log has not grown since.
-#[utoipa::path(tag = "ledger", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "ledger", security(("bearer" = [])), params(IdempotencyKeyHeader), responses(
     (status = 200, description = "The checkpoint for the current size", body = SignedCheckpointView),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
     (status = 403, description = "Not an admin", body = ErrorEnvelope),
@@ -194,18 +196,21 @@ pub async fn sign_checkpoint(
     state: web::Data<AppState>,
     ctx: RequestContext,
     user: AuthUser,
-) -> Result<web::Json<SignedCheckpointView>, ApiError> {
+    idem: Idempotency,
+) -> Result<Reply, ApiError> {
     let signer = state.ledger_signer.clone();
     // The stored checkpoint is the record; only a refusal is an event.
     let audit =
         Audit::change(&ctx, user.into(), Administer, Action::CheckpointSigned).refusals_only();
-    let row = state
+    state
         .db
-        .audited(audit, Target::System, move |conn, _| {
-            Ok(signer::sign_current(conn, &signer)?)
-        })
-        .await?;
-    Ok(web::Json(row.view()?))
+        .audited_reply(
+            audit,
+            idem.answer(StatusCode::OK),
+            Target::System,
+            move |conn, _| Ok(signer::sign_current(conn, &signer)?.view()?),
+        )
+        .await
 }
 
 /// The checkpoint verifying key.

@@ -32,8 +32,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
 
-/// Largest accepted request body.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub use crate::config::MAX_BODY_BYTES;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::health)

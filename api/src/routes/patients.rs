@@ -3,7 +3,8 @@
 //! changes are audited actions (`access::audited`); the list is scoped by
 //! `access::scope`.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web};
 use serde::Deserialize;
 use shared::ledger::Action as Ledger;
 use shared::paging::Page;
@@ -18,6 +19,7 @@ use crate::access::{scope, Action, Actor, Audit, Target};
 use crate::auth::AuthUser;
 use crate::clinical::{guardians, patients};
 use crate::error::ApiError;
+use crate::idempotency::{Idempotency, IdempotencyKeyHeader, Reply};
 use crate::request::RequestContext;
 use crate::routes::paging::{self, PageParams};
 use crate::state::AppState;
@@ -172,7 +174,7 @@ pub async fn get_patient(
 
 /// Create a patient profile (admin): for an existing patient-role account
 /// (`user_id`), together with a new account (`account`), or without one.
-#[utoipa::path(tag = "patients", security(("bearer" = [])), request_body = CreatePatientRequest, responses(
+#[utoipa::path(tag = "patients", security(("bearer" = [])), params(IdempotencyKeyHeader), request_body = CreatePatientRequest, responses(
     (status = 201, description = "Created", body = PatientProfile),
     (status = 400, description = "Malformed body", body = ErrorEnvelope),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
@@ -185,8 +187,9 @@ pub async fn create_patient(
     state: web::Data<AppState>,
     ctx: RequestContext,
     user: AuthUser,
+    idem: Idempotency,
     body: web::Json<CreatePatientRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     let body = body.into_inner();
     let actor = Actor::from(user);
     let full_name = parse_text("full_name", &body.full_name, 1, 100, false)?;
@@ -208,47 +211,51 @@ pub async fn create_patient(
         .transpose()?;
     let sealer = state.sealer.clone();
     let audit = Audit::change(&ctx, actor, Action::Administer, Ledger::PatientRegistered);
-    let profile = state
+    state
         .db
-        .audited(audit, Target::System, move |conn, permit| {
-            let user_id = match (body.user_id, account) {
-                (Some(UserId(u)), _) => {
-                    let row = users::find_by_id(conn, u)?
-                        .ok_or_else(|| ApiError::validation("user_id", "no such account"))?;
-                    if row.role()? != Role::Patient {
-                        return Err(ApiError::validation(
-                            "user_id",
-                            "the account is not a patient",
-                        ));
+        .audited_reply(
+            audit,
+            idem.answer(StatusCode::CREATED),
+            Target::System,
+            move |conn, permit| {
+                let user_id = match (body.user_id, account) {
+                    (Some(UserId(u)), _) => {
+                        let row = users::find_by_id(conn, u)?
+                            .ok_or_else(|| ApiError::validation("user_id", "no such account"))?;
+                        if row.role()? != Role::Patient {
+                            return Err(ApiError::validation(
+                                "user_id",
+                                "the account is not a patient",
+                            ));
+                        }
+                        Some(u)
                     }
-                    Some(u)
+                    (None, Some(account)) => {
+                        permit.also(Ledger::UserCreated);
+                        Some(users::insert(conn, account)?.id)
+                    }
+                    (None, None) => None,
+                };
+                let row = patients::create(
+                    conn,
+                    &sealer,
+                    patients::NewPatient {
+                        user_id,
+                        full_name,
+                        date_of_birth: body.date_of_birth,
+                        sex: body.sex.unwrap_or_default(),
+                        contact,
+                        created_by: Some(actor.id.0),
+                    },
+                )?;
+                permit.patient(row.id);
+                if let Some(u) = user_id {
+                    permit.subject_user(UserId(u));
                 }
-                (None, Some(account)) => {
-                    permit.also(Ledger::UserCreated);
-                    Some(users::insert(conn, account)?.id)
-                }
-                (None, None) => None,
-            };
-            let row = patients::create(
-                conn,
-                &sealer,
-                patients::NewPatient {
-                    user_id,
-                    full_name,
-                    date_of_birth: body.date_of_birth,
-                    sex: body.sex.unwrap_or_default(),
-                    contact,
-                    created_by: Some(actor.id.0),
-                },
-            )?;
-            permit.patient(row.id);
-            if let Some(u) = user_id {
-                permit.subject_user(UserId(u));
-            }
-            row.profile(&sealer)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(profile))
+                row.profile(&sealer)
+            },
+        )
+        .await
 }
 
 /// A chart's guardian links, newest first, ended ones included (the patient,
@@ -286,7 +293,7 @@ pub async fn list_guardians(
 }
 
 /// Link a patient-role account as guardian of this patient (admin).
-#[utoipa::path(tag = "patients", security(("bearer" = [])), params(("id" = PatientId, Path, description = "Patient id")), request_body = LinkGuardianRequest, responses(
+#[utoipa::path(tag = "patients", security(("bearer" = [])), params(IdempotencyKeyHeader, ("id" = PatientId, Path, description = "Patient id")), request_body = LinkGuardianRequest, responses(
     (status = 201, description = "Linked", body = Guardianship),
     (status = 400, description = "Malformed body", body = ErrorEnvelope),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
@@ -300,29 +307,34 @@ pub async fn link_guardian(
     state: web::Data<AppState>,
     ctx: RequestContext,
     user: AuthUser,
+    idem: Idempotency,
     id: web::Path<PatientId>,
     body: web::Json<LinkGuardianRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     let id = id.into_inner().0;
     let body = body.into_inner();
     let actor = Actor::from(user);
     let relationship = parse_text("relationship", &body.relationship, 1, 100, false)?;
     let audit = Audit::change(&ctx, actor, Action::Administer, Ledger::GuardianLinked)
         .subject(body.guardian_user_id);
-    let link = state
+    state
         .db
-        .audited(audit, Target::Patient(id), move |conn, _| {
-            guardians::link(
-                conn,
-                guardians::NewLink {
-                    guardian_user_id: body.guardian_user_id.0,
-                    patient_id: id,
-                    relationship,
-                    ends_at: body.ends_at,
-                    created_by: Some(actor.id.0),
-                },
-            )
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(link))
+        .audited_reply(
+            audit,
+            idem.answer(StatusCode::CREATED),
+            Target::Patient(id),
+            move |conn, _| {
+                guardians::link(
+                    conn,
+                    guardians::NewLink {
+                        guardian_user_id: body.guardian_user_id.0,
+                        patient_id: id,
+                        relationship,
+                        ends_at: body.ends_at,
+                        created_by: Some(actor.id.0),
+                    },
+                )
+            },
+        )
+        .await
 }

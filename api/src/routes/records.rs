@@ -8,7 +8,8 @@
 //! returned: a single read answers 409 `sealed_content_unreadable`, a list
 //! marks the item `unreadable` with a `null` body. Both are logged as denied.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use shared::ledger::Action as Ledger;
@@ -24,6 +25,7 @@ use crate::access::{Action, Actor, Audit, Target};
 use crate::auth::AuthUser;
 use crate::clinical::{disclosure, records};
 use crate::error::ApiError;
+use crate::idempotency::{Idempotency, IdempotencyKeyHeader, Reply};
 use crate::request::RequestContext;
 use crate::routes::paging::{self, PageParams};
 use crate::routes::patients::search_text;
@@ -97,7 +99,7 @@ pub async fn list_records(
 /// `treatment_update` and `vitals`; patients (and guardians) `document` and
 /// `allergy`. Clinicians need a read-write consent covering the kind (or,
 /// for doctors, open emergency access). The author is the caller.
-#[utoipa::path(tag = "records", security(("bearer" = [])), params(("id" = PatientId, Path, description = "Patient id")), request_body = NewRecordRequest, responses(
+#[utoipa::path(tag = "records", security(("bearer" = [])), params(IdempotencyKeyHeader, ("id" = PatientId, Path, description = "Patient id")), request_body = NewRecordRequest, responses(
     (status = 201, description = "Created (version 1)", body = RecordView),
     (status = 400, description = "Malformed body or unknown field", body = ErrorEnvelope),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
@@ -110,9 +112,10 @@ pub async fn create_record(
     state: web::Data<AppState>,
     ctx: RequestContext,
     user: AuthUser,
+    idem: Idempotency,
     id: web::Path<PatientId>,
     body: web::Json<NewRecordRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     let patient = id.into_inner().0;
     let req = body.into_inner();
     let sealer = state.sealer.clone();
@@ -123,19 +126,23 @@ pub async fn create_record(
         Action::CreateRecord(req.kind),
         Ledger::RecordCreated,
     );
-    let view = state
+    state
         .db
-        .audited(audit, Target::Patient(patient), move |conn, permit| {
-            let title = parse_title(&req.title)?;
-            let body = parse_body(req.kind, &req.body)?;
-            let plain = records::encode_body(&body)?;
-            let (row, version) =
-                records::create(conn, &sealer, patient, req.kind, &title, &plain, actor)?;
-            permit.record(row.id).digests(None, Some(digest(&plain)));
-            records::written_view(conn, &row, &version, &plain)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(view))
+        .audited_reply(
+            audit,
+            idem.answer(StatusCode::CREATED),
+            Target::Patient(patient),
+            move |conn, permit| {
+                let title = parse_title(&req.title)?;
+                let body = parse_body(req.kind, &req.body)?;
+                let plain = records::encode_body(&body)?;
+                let (row, version) =
+                    records::create(conn, &sealer, patient, req.kind, &title, &plain, actor)?;
+                permit.record(row.id).digests(None, Some(digest(&plain)));
+                records::written_view(conn, &row, &version, &plain)
+            },
+        )
+        .await
 }
 
 /// Read one record (its current version). Logged with the basis.
@@ -191,7 +198,7 @@ pub async fn get_record(
 
 /// Amend a record: a new version superseding the current one, with the
 /// caller as author and a reason. Nothing is overwritten.
-#[utoipa::path(tag = "records", security(("bearer" = [])), params(("id" = RecordId, Path, description = "Record id")), request_body = AmendRecordRequest, responses(
+#[utoipa::path(tag = "records", security(("bearer" = [])), params(IdempotencyKeyHeader, ("id" = RecordId, Path, description = "Record id")), request_body = AmendRecordRequest, responses(
     (status = 201, description = "The new version", body = RecordView),
     (status = 400, description = "Malformed body or unknown field", body = ErrorEnvelope),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
@@ -205,19 +212,21 @@ pub async fn amend_record(
     state: web::Data<AppState>,
     ctx: RequestContext,
     user: AuthUser,
+    idem: Idempotency,
     id: web::Path<RecordId>,
     body: web::Json<AmendRecordRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     let id = id.into_inner().0;
     let req = body.into_inner();
     let sealer = state.sealer.clone();
     let actor = Actor::from(user);
     let audit =
         Audit::change(&ctx, actor, Action::AmendRecord, Ledger::RecordAmended).naming_record(id);
-    let view = state
+    state
         .db
-        .audited_find(
+        .audited_find_reply(
             audit,
+            idem.answer(StatusCode::CREATED),
             move |conn| records::target(conn, id, true),
             move |conn, permit, row| {
                 let reason = shared::patients::parse_text("reason", &req.reason, 3, 500, true)?;
@@ -237,8 +246,7 @@ pub async fn amend_record(
                 records::written_view(conn, &row, &version, &plain)
             },
         )
-        .await?;
-    Ok(HttpResponse::Created().json(view))
+        .await
 }
 
 /// A record's versions, newest first, each with its body (each disclosure

@@ -1,6 +1,7 @@
 //! Account administration (admin only): list, create, read, change.
 
-use actix_web::{get, patch, post, web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{get, patch, post, web};
 use serde::Deserialize;
 use shared::auth::{DisplayName, NewPassword};
 use shared::ledger::Action as Ledger;
@@ -12,6 +13,7 @@ use utoipa::IntoParams;
 use crate::access::{Action, Audit, Target};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::idempotency::{Idempotency, IdempotencyKeyHeader, Reply};
 use crate::request::RequestContext;
 use crate::routes::paging::{self, PageParams};
 use crate::routes::patients::search_text;
@@ -68,7 +70,7 @@ pub async fn list_users(
 }
 
 /// Create an account of any role (admin).
-#[utoipa::path(tag = "users", security(("bearer" = [])), request_body = CreateUserRequest, responses(
+#[utoipa::path(tag = "users", security(("bearer" = [])), params(IdempotencyKeyHeader), request_body = CreateUserRequest, responses(
     (status = 201, description = "Created", body = UserSummary),
     (status = 400, description = "Malformed body", body = ErrorEnvelope),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
@@ -81,25 +83,30 @@ pub async fn create_user(
     state: web::Data<AppState>,
     ctx: RequestContext,
     user: AuthUser,
+    idem: Idempotency,
     body: web::Json<CreateUserRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     let body = body.into_inner();
     let audit = Audit::change(&ctx, user.into(), Action::Administer, Ledger::UserCreated);
-    let row = state
+    state
         .db
-        .audited(audit, Target::System, move |conn, permit| {
-            let account = NewAccount::parse(
-                &body.username,
-                &body.password,
-                body.role,
-                &body.display_name,
-            )?;
-            let row = users::insert(conn, account)?;
-            permit.subject_user(UserId(row.id));
-            Ok(row)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(row.summary()?))
+        .audited_reply(
+            audit,
+            idem.answer(StatusCode::CREATED),
+            Target::System,
+            move |conn, permit| {
+                let account = NewAccount::parse(
+                    &body.username,
+                    &body.password,
+                    body.role,
+                    &body.display_name,
+                )?;
+                let row = users::insert(conn, account)?;
+                permit.subject_user(UserId(row.id));
+                row.summary()
+            },
+        )
+        .await
 }
 
 /// One account (admin).
@@ -131,7 +138,7 @@ pub async fn get_user(
 /// Change an account (admin): display name, disable/enable, unlock, reset password.
 ///
 /// Disabling an account or setting its password signs it out everywhere at once.
-#[utoipa::path(tag = "users", security(("bearer" = [])), params(("id" = UserId, Path, description = "Account id")), request_body = UpdateUserRequest, responses(
+#[utoipa::path(tag = "users", security(("bearer" = [])), params(IdempotencyKeyHeader, ("id" = UserId, Path, description = "Account id")), request_body = UpdateUserRequest, responses(
     (status = 200, description = "The changed account", body = UserSummary),
     (status = 400, description = "Malformed body", body = ErrorEnvelope),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
@@ -144,21 +151,26 @@ pub async fn update_user(
     state: web::Data<AppState>,
     ctx: RequestContext,
     user: AuthUser,
+    idem: Idempotency,
     id: web::Path<UserId>,
     body: web::Json<UpdateUserRequest>,
-) -> Result<web::Json<UserSummary>, ApiError> {
+) -> Result<Reply, ApiError> {
     let id = id.into_inner();
     let body = body.into_inner();
     let audit =
         Audit::change(&ctx, user.into(), Action::Administer, Ledger::UserChanged).subject(id);
-    let row = state
+    state
         .db
-        .audited(audit, Target::System, move |conn, _| {
-            let change = account_change(body, id == user.id)?;
-            users::change(conn, id.0, change)
-        })
-        .await?;
-    Ok(web::Json(row.summary()?))
+        .audited_reply(
+            audit,
+            idem.answer(StatusCode::OK),
+            Target::System,
+            move |conn, _| {
+                let change = account_change(body, id == user.id)?;
+                users::change(conn, id.0, change)?.summary()
+            },
+        )
+        .await
 }
 
 /// The parsed change; an admin may not disable their own account.

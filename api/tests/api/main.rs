@@ -16,6 +16,7 @@ mod fhir_export;
 mod fhir_r4;
 mod hardening_login;
 mod health_and_errors;
+mod idempotency;
 mod ledger_bench;
 mod ledger_cli;
 mod ledger_concurrency;

@@ -6,6 +6,11 @@
 //! Refreshes are single-flight: the server rotates the refresh cookie on every
 //! use and treats a replayed one as theft, so two parallel refreshes would end
 //! the session.
+//!
+//! Every write (one call of [`send`], i.e. one user action) carries a fresh
+//! `Idempotency-Key`, the same on its retry after a refresh, so a write the
+//! server already made is answered, not made twice. The key only has to be
+//! unique: the server scopes keys to the signed-in user.
 
 use std::cell::RefCell;
 
@@ -73,12 +78,13 @@ async fn refresh_once() -> Result<LoginResponse, ApiError> {
 /// when the server answers 401 to a request that carried a token.
 pub async fn send(method: Method, path: &str, body: Option<String>) -> Result<Response, ApiError> {
     let had_token = token().is_some();
-    let resp = send_raw(method.clone(), path, body.clone()).await?;
+    let key = (method != Method::GET && method != Method::HEAD).then(idempotency_key);
+    let resp = send_raw(method.clone(), path, body.clone(), key.as_deref()).await?;
     if resp.status() != 401 || !had_token {
         return Ok(resp);
     }
     match refresh().await {
-        Ok(_) => send_raw(method, path, body).await,
+        Ok(_) => send_raw(method, path, body, key.as_deref()).await,
         Err(e) => {
             set_token(None);
             if let Some(cb) = SESSION_LOST.with(|c| c.borrow().clone()) {
@@ -89,10 +95,25 @@ pub async fn send(method: Method, path: &str, body: Option<String>) -> Result<Re
     }
 }
 
-async fn send_raw(method: Method, path: &str, body: Option<String>) -> Result<Response, ApiError> {
+/// A fresh key for one write: unique (time and 104 random bits), not secret.
+fn idempotency_key() -> String {
+    let random = || (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+    let now = js_sys::Date::now() as u64;
+    format!("web-{now:x}-{:013x}{:013x}", random(), random())
+}
+
+async fn send_raw(
+    method: Method,
+    path: &str,
+    body: Option<String>,
+    idempotency_key: Option<&str>,
+) -> Result<Response, ApiError> {
     let mut req = RequestBuilder::new(path)
         .method(method)
         .header("Accept", "application/json");
+    if let Some(key) = idempotency_key {
+        req = req.header("Idempotency-Key", key);
+    }
     if let Some(t) = token() {
         req = req.header("Authorization", &format!("Bearer {t}"));
     }
