@@ -82,7 +82,7 @@ pub fn login() -> Html {
                 <h1 class="brand-title">{ "CareLedger" }</h1>
                 <p class="muted">{ "Health records with a verifiable access ledger." }</p>
                 if let Some(n) = &session.notice {
-                    <Notice text={n.clone()} />
+                    <Notice text={n.clone()} focus=false />
                 }
                 if let Some(f) = &*failure {
                     <p id="login-error" class="banner banner-error" role="alert">{ f.clone() }</p>
