@@ -29,13 +29,13 @@ pub fn admin_emergency() -> Html {
     let tab = |value: &'static str, label: &'static str| {
         let f = filter.clone();
         html! { <button type="button" class={classes!("tab", (*filter == value).then_some("active"))}
-        data-filter={value} onclick={move |_| f.set(value.to_owned())}>{ label }</button> }
+        aria-pressed={(*filter == value).to_string()} data-filter={value} onclick={move |_| f.set(value.to_owned())}>{ label }</button> }
     };
     html! {
         <section class="page">
             <h1>{ "Emergency reviews" }</h1>
             { outcome(&message) }
-            <div class="tabs">{ tab("unreviewed", "To review") }{ tab("reviewed", "Reviewed") }</div>
+            <div class="tabs" role="group" aria-label="Which emergency accesses">{ tab("unreviewed", "To review") }{ tab("reviewed", "Reviewed") }</div>
             { view_load(&data.state, |page| if page.items.is_empty() {
                 html! { <Empty text="Nothing here." /> }
             } else {

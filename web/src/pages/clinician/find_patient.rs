@@ -66,7 +66,7 @@ pub fn find_patient() -> Html {
                 Some(Load::Ready(items)) if items.is_empty() => html! { <Empty text="No patient matches." /> },
                 Some(Load::Ready(items)) => html! {
                     <div class="table-wrap"><table id="directory-results" class="table">
-                        <thead><tr><th>{ "Patient" }</th><th>{ "Record no." }</th><th></th></tr></thead>
+                        <thead><tr><th>{ "Patient" }</th><th>{ "Record no." }</th><th><span class="sr-only">{ "Action" }</span></th></tr></thead>
                         <tbody>{ for items.iter().map(|p| {
                             let (chosen, entry) = (chosen.clone(), p.clone());
                             html! { <tr data-patient={p.full_name.clone()}>

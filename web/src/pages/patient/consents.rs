@@ -99,7 +99,7 @@ fn consents_table(items: &[Consent], revoke: &Callback<Consent>, busy: &InFlight
     html! {
         <div class="table-wrap"><table id="consents-table" class="table">
             <thead><tr><th>{ "Clinician" }</th><th>{ "Covers" }</th><th>{ "Access" }</th>
-                <th>{ "Granted" }</th><th>{ "Until" }</th><th>{ "Status" }</th><th></th></tr></thead>
+                <th>{ "Granted" }</th><th>{ "Until" }</th><th>{ "Status" }</th><th><span class="sr-only">{ "Action" }</span></th></tr></thead>
             <tbody>{ for rows.into_iter().map(|c| {
                 let active = c.status == ConsentStatus::Active;
                 let cb = revoke.clone();
