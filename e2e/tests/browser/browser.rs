@@ -258,9 +258,7 @@ impl Browser {
         self.client.set_window_size(1280, 800).await?;
         result?;
         let errors = self.console_errors().await?;
-        if !errors.is_empty() && std::env::var("H5_REPORT").is_ok() {
-            eprintln!("CONSOLE {name}: {errors:#?}");
-        } else if !errors.is_empty() {
+        if !errors.is_empty() {
             bail!("{name}: the browser console has errors: {errors:#?}");
         }
         Ok(())
@@ -276,23 +274,13 @@ impl Browser {
                 self.client.screenshot().await?,
             )?;
             if !violations.is_empty() {
-                if std::env::var("H5_REPORT").is_ok() {
-                    eprintln!("AXE {name} at {width} px: {violations:#?}");
-                } else {
-                    bail!("{name} at {width} px: axe-core violations: {violations:#?}");
-                }
+                bail!("{name} at {width} px: axe-core violations: {violations:#?}");
             }
         }
         for width in FIT_WIDTHS {
             self.client.set_window_size(width, 900).await?;
             tokio::time::sleep(Duration::from_millis(150)).await;
-            if let Err(e) = self.assert_fits(&format!("{name} at {width} px")).await {
-                if std::env::var("H5_REPORT").is_ok() {
-                    eprintln!("FIT {e}");
-                } else {
-                    return Err(e);
-                }
-            }
+            self.assert_fits(&format!("{name} at {width} px")).await?;
         }
         Ok(())
     }
