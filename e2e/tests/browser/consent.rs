@@ -170,6 +170,9 @@ async fn consent_lets_a_doctor_write_the_log_shows_it_and_revoking_ends_it() {
     b.click("#consents-table tr[data-status='active'][data-grantee='Dr. Sam Smith'] .revoke")
         .await
         .unwrap();
+    b.click("#consents-table tr[data-grantee='Dr. Sam Smith'] .confirm-yes")
+        .await
+        .unwrap();
     b.wait_text(".banner-ok", "revoked").await.unwrap();
     b.wait("#consents-table tr[data-status='revoked']")
         .await

@@ -143,8 +143,8 @@ async fn send_request_goes_once_and_deny_asks_first() {
         .is_some());
     b.sign_out().await.unwrap();
 
-    // Pia Two's guardian sees exactly one request and must confirm a denial.
-    b.sign_in("guardian1").await.unwrap();
+    // Pia Two sees exactly one request and must confirm a denial.
+    b.sign_in("patient2").await.unwrap();
     b.click("a.nav-link[href='/requests']").await.unwrap();
     let card = ".pending-request[data-requester='Dr. Sam Smith']";
     b.wait_text(card, "asthma plan").await.unwrap();
