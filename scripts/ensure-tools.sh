@@ -2,6 +2,7 @@
 # Installs what the project needs and this machine lacks. Idempotent and
 # quiet when everything is present. Usage: ensure-tools.sh [web] [pg] [browser] [python] [ha] [go] [fhir]
 # (python and fhir are the test suite's two FHIR validators; see api/tests/api/fhir_*.rs)
+# Node tools (wasm-opt, axe-core) go to .data/tools/node_modules.
 source "$(dirname "$0")/lib.sh"
 
 need_web=false need_pg=false need_browser=false need_python=false need_ha=false need_go=false need_fhir=false
@@ -76,6 +77,13 @@ if $need_browser; then
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     log "installing Chromium and ChromeDriver"
     apt_install chromium chromium-driver
+  fi
+  # axe-core, injected by the browser tests to check every main screen.
+  if [ ! -f "$TOOLS/node_modules/axe-core/axe.min.js" ]; then
+    log "installing axe-core (npm) for the accessibility checks"
+    command -v npm >/dev/null || apt_install nodejs npm
+    mkdir -p "$TOOLS"
+    npm install --prefix "$TOOLS" --no-audit --no-fund --silent axe-core@4.14.1 >/dev/null
   fi
 fi
 

@@ -19,8 +19,17 @@ pub fn app() -> Html {
         let session = session.clone();
         use_effect_with((), move |_| {
             let lost = session.clone();
-            api::on_session_lost(Callback::from(move |_| lost.dispatch(Action::Expired)));
+            api::on_session_lost(Callback::from(move |_| {
+                api::auth::set_session_hint(false);
+                lost.dispatch(Action::Expired);
+            }));
             yew::platform::spawn_local(async move {
+                // Without a sign-in in this browser there is no cookie to try:
+                // no request, so no 401 in the console on every signed-out load.
+                if !api::auth::may_have_session() {
+                    session.dispatch(Action::SignedOut);
+                    return;
+                }
                 match api::auth::restore().await {
                     Ok(user) => session.dispatch(Action::SignedIn(user)),
                     Err(_) => session.dispatch(Action::SignedOut),
@@ -46,14 +55,30 @@ struct GuardProps {
     route: Route,
 }
 
-/// Decides what a route shows for the current session.
+/// Decides what a route shows for the current session, and names the page
+/// in the browser tab.
 #[function_component(Guard)]
 fn guard(props: &GuardProps) -> Html {
     let session = use_session();
     let route = props.route.clone();
+    let title = match &session.status {
+        Status::SignedIn(u) if !route.allows(u.role) => "Not available",
+        Status::SignedIn(_) => route.title(),
+        Status::Restoring => "Loading",
+        Status::SignedOut if route.is_public() => route.title(),
+        Status::SignedOut => "Sign in",
+    };
+    use_effect_with(title, |title| {
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            doc.set_title(&format!("{title} — CareLedger"));
+        }
+    });
     match (&session.status, route.is_public()) {
-        (Status::Restoring, _) => html! { <div class="boot"><Loading /></div> },
-        (Status::SignedOut, true) => pages::render(&route),
+        (Status::Restoring, _) => html! { <main class="boot"><Loading /></main> },
+        (Status::SignedOut, true) if route == Route::Login => pages::render(&route),
+        (Status::SignedOut, true) => {
+            html! { <main id="main" class="content">{ pages::render(&route) }</main> }
+        }
         // Sign in right here, so a deep link opens once the user is in.
         (Status::SignedOut, false) => html! { <pages::login::Login /> },
         (Status::SignedIn(_), _) if route == Route::Login => {

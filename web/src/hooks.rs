@@ -101,3 +101,65 @@ pub fn view_load<T>(load: &Load<T>, ready: impl FnOnce(&T) -> Html) -> Html {
         Load::Ready(v) => ready(v),
     }
 }
+
+/// Where a one-shot action stands: its buttons are enabled only while `Idle`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Idle,
+    /// A request is in flight.
+    Busy,
+    /// It succeeded and must not be sent again from this form.
+    Done,
+}
+
+/// Guards an action against running twice: [`InFlight::start`] refuses while
+/// a request is in flight (or after a success that locks the form), even for
+/// a second click that arrives before the page re-renders.
+#[derive(Clone)]
+pub struct InFlight {
+    now: Rc<std::cell::Cell<Phase>>,
+    shown: UseStateHandle<Phase>,
+}
+
+impl InFlight {
+    /// The phase as of this render (for `disabled=`).
+    pub fn phase(&self) -> Phase {
+        *self.shown
+    }
+
+    /// Whether the action's buttons must be disabled.
+    pub fn blocked(&self) -> bool {
+        *self.shown != Phase::Idle
+    }
+
+    /// Marks the action as started; `false` when it may not start now.
+    pub fn start(&self) -> bool {
+        if self.now.get() != Phase::Idle {
+            return false;
+        }
+        self.set(Phase::Busy);
+        true
+    }
+
+    /// The request failed or the form may be used again: enable it.
+    pub fn idle(&self) {
+        self.set(Phase::Idle);
+    }
+
+    /// The request succeeded and the form stays locked.
+    pub fn done(&self) {
+        self.set(Phase::Done);
+    }
+
+    fn set(&self, p: Phase) {
+        self.now.set(p);
+        self.shown.set(p);
+    }
+}
+
+#[hook]
+pub fn use_in_flight() -> InFlight {
+    let cell = use_memo((), |_| std::cell::Cell::new(Phase::Idle));
+    let shown = use_state(|| Phase::Idle);
+    InFlight { now: cell, shown }
+}

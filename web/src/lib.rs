@@ -10,6 +10,7 @@ pub mod pages;
 pub mod route;
 pub mod session;
 pub mod verify;
+pub mod words;
 
 /// Mounts the app on the document body.
 pub fn run() {

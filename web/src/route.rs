@@ -62,6 +62,29 @@ impl Route {
         }
     }
 
+    /// The page's title (the browser tab says "<title> — CareLedger").
+    pub fn title(&self) -> &'static str {
+        match self {
+            Route::Home => "Home",
+            Route::Login => "Sign in",
+            Route::MyChart => "My chart",
+            Route::Consents => "Consents",
+            Route::Requests => "Access requests",
+            Route::AccessLog => "Who saw my data",
+            Route::Patients => "My patients",
+            Route::Patient { .. } => "Patient chart",
+            Route::FindPatient => "Find a patient",
+            Route::AdminUsers => "Users",
+            Route::AdminAccess => "Access overview",
+            Route::AdminEmergency => "Emergency reviews",
+            Route::AdminLedger => "Ledger",
+            Route::SealedRecord { .. } => "Sealed record",
+            Route::Demographics => "Demographics",
+            Route::Security => "Sign-in security",
+            Route::NotFound => "Page not found",
+        }
+    }
+
     /// Routes reachable without signing in.
     pub fn is_public(&self) -> bool {
         matches!(self, Route::Login | Route::NotFound)

@@ -113,3 +113,90 @@ async fn bar_chart_draws_one_proportional_bar_per_count() {
     assert_eq!(width(2), 0.0);
     assert!(root.text_content().unwrap_or_default().contains("female"));
 }
+
+#[wasm_bindgen_test]
+async fn bar_chart_states_its_values_in_words() {
+    use web::components::bar_chart::{BarChart, BarChartProps};
+    let root = mount();
+    let props = BarChartProps {
+        id: AttrValue::Static("age-chart"),
+        title: AttrValue::Static("Age bands"),
+        bars: vec![("0–17".into(), 1), ("18–39".into(), 3)],
+    };
+    yew::Renderer::<BarChart>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let svg = root.query_selector("svg#age-chart").unwrap().unwrap();
+    assert_eq!(
+        svg.get_attribute("aria-label").as_deref(),
+        Some("Age bands: 0–17 1, 18–39 3.")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_outcome_line_takes_the_focus() {
+    use web::components::status::{Notice, NoticeProps};
+    let root = mount();
+    let props = NoticeProps {
+        text: AttrValue::Static("Access for Dr. Sam Smith revoked."),
+        error: false,
+        focus: true,
+        id: None,
+    };
+    yew::Renderer::<Notice>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let active = doc.active_element().unwrap();
+    assert_eq!(
+        active.text_content().as_deref(),
+        Some("Access for Dr. Sam Smith revoked.")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_destructive_button_asks_first_and_focuses_cancel() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use wasm_bindgen::JsCast;
+    use web::components::confirm::{ConfirmButton, ConfirmButtonProps};
+    let root = mount();
+    let fired = Rc::new(Cell::new(0));
+    let counter = fired.clone();
+    let props = ConfirmButtonProps {
+        label: AttrValue::Static("Revoke"),
+        class: yew::classes!("revoke"),
+        question: AttrValue::Static("Revoke access for Dr. Sam Smith?"),
+        confirm: AttrValue::Static("Yes, revoke"),
+        onconfirm: Callback::from(move |_| counter.set(counter.get() + 1)),
+        disabled: false,
+        check: None,
+        id: None,
+        small: true,
+    };
+    yew::Renderer::<ConfirmButton>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let click = |css: &str| {
+        let el: web_sys::HtmlElement = root
+            .query_selector(css)
+            .unwrap()
+            .unwrap()
+            .dyn_into()
+            .unwrap();
+        el.click();
+    };
+    click("button.revoke");
+    settle().await;
+    assert_eq!(fired.get(), 0, "the first click only asks");
+    let doc = web_sys::window().unwrap().document().unwrap();
+    assert_eq!(
+        doc.active_element().unwrap().text_content().as_deref(),
+        Some("Cancel")
+    );
+    click("button.confirm-no");
+    settle().await;
+    assert_eq!(fired.get(), 0);
+    click("button.revoke");
+    settle().await;
+    click("button.confirm-yes");
+    settle().await;
+    assert_eq!(fired.get(), 1);
+}

@@ -24,6 +24,7 @@ pub mod mfa;
 pub mod paging;
 pub mod patients;
 pub mod records;
+pub mod static_files;
 pub mod users;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};

@@ -30,7 +30,14 @@ async fn admin_creates_disables_and_reenables_an_account() {
     b.wait_text("#users-table", "Nurse Ola Nord").await.unwrap();
     b.screenshot("admin-users").await.unwrap();
 
+    // Disabling asks first.
     b.click("tr[data-username='nurse_ola'] .toggle-disabled")
+        .await
+        .unwrap();
+    b.click("tr[data-username='nurse_ola'] .confirm-yes")
+        .await
+        .unwrap();
+    b.wait_text(".banner-ok", "Nurse Ola Nord (nurse_ola) disabled")
         .await
         .unwrap();
     b.wait_text("tr[data-username='nurse_ola']", "disabled")
@@ -67,7 +74,7 @@ async fn admin_explores_and_verifies_the_ledger() {
     b.sign_in("admin").await.unwrap();
     b.click("a.nav-link[href='/admin/ledger']").await.unwrap();
     // The admin's own sign-in is in the log.
-    b.refresh_until("#ledger-refresh", "#ledger-events", "login")
+    b.refresh_until("#ledger-refresh", "#ledger-events", "signed in")
         .await
         .unwrap();
     b.select("#ledger-action", "login").await.unwrap();

@@ -85,7 +85,9 @@ async fn consent_lets_a_doctor_write_the_log_shows_it_and_revoking_ends_it() {
         .unwrap();
     b.screenshot_phone_fit("patient-chart").await.unwrap();
     b.click("a.nav-link[href='/access-log']").await.unwrap();
-    b.wait_text("#access-log", "record amended").await.unwrap();
+    b.wait_text("#access-log", "changed a record")
+        .await
+        .unwrap();
     b.wait_text(
         "#access-log tr[data-action='record_created']",
         "Dr. Sam Smith",
@@ -107,11 +109,68 @@ async fn consent_lets_a_doctor_write_the_log_shows_it_and_revoking_ends_it() {
     .await
     .unwrap();
     assert_eq!(b.count("#access-log .verify-failed").await.unwrap(), 0);
+    // People and plain words: no ids, no session housekeeping, no snake_case.
+    let log = b.text("#access-log").await.unwrap();
+    for absent in ["token", "sealed", "_", "…"] {
+        assert!(!log.contains(absent), "{absent:?} in the log: {log}");
+    }
+    assert_eq!(
+        b.count("#access-log tr[data-action='token_refreshed'], #access-log tr[data-action='sealed_record_viewed']")
+            .await
+            .unwrap(),
+        0
+    );
+    // One row per chart opening: the doctor's record views are grouped,
+    // the single entries on expand.
+    let opening = b
+        .wait("#access-log tr[data-action='record_viewed'][data-count]")
+        .await
+        .unwrap();
+    let n: usize = opening
+        .attr("data-count")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+        .parse()
+        .unwrap();
+    let views = b
+        .count("#access-log tr[data-action='record_viewed']")
+        .await
+        .unwrap();
+    if n > 1 {
+        b.click("#access-log tr[data-action='record_viewed'][data-count] .expand")
+            .await
+            .unwrap();
+        b.wait_count(".group-details li", n).await.unwrap();
+    }
+    assert!(views >= 1);
+    // Filters: by kind, then by person.
+    b.select("#log-topic", "changed").await.unwrap();
+    b.wait_count("#access-log tr[data-action='record_viewed']", 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        b.count("#access-log tr[data-action='consent_granted']")
+            .await
+            .unwrap(),
+        0
+    );
+    b.wait("#access-log tr[data-action='record_amended']")
+        .await
+        .unwrap();
+    b.select("#log-topic", "").await.unwrap();
+    b.select_text("#log-person", "You (Pia Two)").await.unwrap();
+    b.wait_gone("#access-log", "Dr. Sam Smith").await.unwrap();
+    b.select("#log-person", "").await.unwrap();
+    b.wait_text("#access-log", "Dr. Sam Smith").await.unwrap();
     b.screenshot_phone_fit("patient-access-log").await.unwrap();
 
     // Revoke; the doctor is refused on the next request.
     b.click("a.nav-link[href='/consents']").await.unwrap();
     b.click("#consents-table tr[data-status='active'][data-grantee='Dr. Sam Smith'] .revoke")
+        .await
+        .unwrap();
+    b.click("#consents-table tr[data-grantee='Dr. Sam Smith'] .confirm-yes")
         .await
         .unwrap();
     b.wait_text(".banner-ok", "revoked").await.unwrap();

@@ -16,15 +16,15 @@ async fn patient_downloads_a_fhir_export_and_sees_it_logged() {
     b.click("#fhir-download").await.unwrap();
     // The SPA confirms once the bundle has been fetched and handed to the
     // browser as a file; an error would show instead.
-    b.wait_text("#fhir-saved, .fhir-export .error", ".fhir.json")
+    b.wait_text("#fhir-saved, .fhir-export .banner-error", ".fhir.json")
         .await
         .unwrap();
-    assert_eq!(b.count(".fhir-export .error").await.unwrap(), 0);
+    assert_eq!(b.count(".fhir-export .banner-error").await.unwrap(), 0);
     assert!(b
         .text("#fhir-saved")
         .await
         .unwrap()
-        .contains("Saved chart-"));
+        .contains("Saved chart-pat-one.fhir.json"));
     b.screenshot("patient-chart-export").await.unwrap();
 
     b.click("a.nav-link[href='/access-log']").await.unwrap();

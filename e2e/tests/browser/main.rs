@@ -11,6 +11,8 @@ mod consent;
 mod consistency;
 mod docs;
 mod fhir;
+mod safety;
+mod screens;
 mod security;
 mod shell;
 mod tamper;

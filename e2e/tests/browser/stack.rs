@@ -39,7 +39,16 @@ pub fn root() -> PathBuf {
 }
 
 fn dist_ready(dist: &Path) -> bool {
-    dist.join("index.html").is_file() && dist.join("app_bg.wasm").is_file()
+    let wasm = std::fs::read_dir(dist)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("app_bg") && name.ends_with(".wasm")
+        });
+    dist.join("index.html").is_file() && wasm
 }
 
 fn careledger_bin() -> Result<PathBuf> {
@@ -117,7 +126,7 @@ impl Stack {
         let client = connect(port, &tmp.join("profile")).await?;
         Ok(Some(Stack {
             base: base.clone(),
-            browser: Browser::new(client, base),
+            browser: Browser::new(client, base, port),
             app,
             bin,
             db_url,
@@ -219,6 +228,7 @@ async fn connect(port: u16, profile: &Path) -> Result<Client> {
                 "--window-size=1280,800",
             ],
         },
+        "goog:loggingPrefs": { "browser": "ALL" },
     });
     let serde_json::Value::Object(caps) = caps else {
         bail!("capabilities are an object");

@@ -23,18 +23,47 @@ pub async fn login(
     };
     let resp: LoginResponse = post("/api/v1/auth/login", &body).await?;
     client::set_token(Some(resp.access_token));
+    set_session_hint(true);
     Ok(resp.user)
+}
+
+const HINT_KEY: &str = "careledger.signed_in";
+
+/// Whether this browser signed in and has not signed out since (a hint, not
+/// a secret: the refresh cookie itself is HttpOnly and decides).
+pub fn may_have_session() -> bool {
+    storage()
+        .and_then(|s| s.get_item(HINT_KEY).ok().flatten())
+        .is_some()
+}
+
+/// Notes (or forgets) that this browser holds a session.
+pub fn set_session_hint(on: bool) {
+    if let Some(s) = storage() {
+        let _ = if on {
+            s.set_item(HINT_KEY, "1")
+        } else {
+            s.remove_item(HINT_KEY)
+        };
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
 }
 
 /// Restores a session from the refresh cookie (after a reload or deep link).
 pub async fn restore() -> Result<UserInfo, ApiError> {
-    client::refresh().await.map(|r| r.user)
+    let result = client::refresh().await.map(|r| r.user);
+    set_session_hint(result.is_ok());
+    result
 }
 
 /// Ends the session on the server and forgets the token.
 pub async fn logout() -> Result<(), ApiError> {
     let result = post_unit::<()>("/api/v1/auth/logout", None).await;
     client::set_token(None);
+    set_session_hint(false);
     result
 }
 

@@ -17,6 +17,10 @@ pub struct EventFilter {
     pub patient: Option<uuid::Uuid>,
     pub actor: Option<uuid::Uuid>,
     pub action: Option<String>,
+    /// Events at or after this time.
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Events before this time.
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -26,9 +30,15 @@ pub async fn events(f: &EventFilter) -> Result<Page<LedgerEventItem>, ApiError> 
         .opt("patient", f.patient)
         .opt("actor", f.actor)
         .opt("action", f.action.as_deref().filter(|a| !a.is_empty()))
+        .opt("from", f.from.map(rfc3339))
+        .opt("to", f.to.map(rfc3339))
         .page(f.limit, f.offset)
         .build())
     .await
+}
+
+fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 pub async fn proof(seq: u64) -> Result<InclusionProofResponse, ApiError> {

@@ -15,15 +15,26 @@ const ROW: i64 = 28;
 const LABEL_W: i64 = 90;
 const BAR_W: i64 = 380;
 
+/// What the chart shows, in words: "Sex: female 4, male 2, other 0."
+pub fn text_alternative(title: &str, bars: &[(String, i64)]) -> String {
+    let values = bars
+        .iter()
+        .map(|(l, c)| format!("{l} {c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("{title}: {values}.")
+}
+
 #[function_component(BarChart)]
 pub fn bar_chart(props: &BarChartProps) -> Html {
     let max = props.bars.iter().map(|(_, c)| *c).max().unwrap_or(0).max(1);
     let height = ROW * props.bars.len() as i64 + 36;
     let width = LABEL_W + BAR_W + 60;
+    let summary = text_alternative(&props.title, &props.bars);
     html! {
-        <svg id={props.id.clone()} class="chart" role="img" aria-label={props.title.clone()}
+        <svg id={props.id.clone()} class="chart" role="img" aria-label={summary.clone()}
             viewBox={format!("0 0 {width} {height}")} xmlns="http://www.w3.org/2000/svg">
-            <title>{ props.title.clone() }</title>
+            <title>{ summary }</title>
             <text x="8" y="20" font-weight="600">{ props.title.clone() }</text>
             { for props.bars.iter().enumerate().map(|(i, (label, count))| {
                 let y = 30 + i as i64 * ROW;

@@ -6,10 +6,37 @@ use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
 use crate::api;
+use crate::components::status::Notice;
 
 #[derive(Properties, PartialEq)]
 pub struct FhirDownloadProps {
     pub patient: PatientId,
+    /// The patient's name, for the file name.
+    pub name: AttrValue,
+}
+
+/// "chart-pia-two.fhir.json": the patient's name, not an id.
+fn file_name(name: &str) -> String {
+    let slug: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let slug = slug
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    if slug.is_empty() {
+        "chart.fhir.json".into()
+    } else {
+        format!("chart-{slug}.fhir.json")
+    }
 }
 
 #[function_component(FhirDownload)]
@@ -20,12 +47,17 @@ pub fn fhir_download(props: &FhirDownloadProps) -> Html {
     let onclick = {
         let (busy, error, saved, patient) =
             (busy.clone(), error.clone(), saved.clone(), props.patient);
+        let label = props.name.clone();
         Callback::from(move |_: MouseEvent| {
-            let (busy, error, saved) = (busy.clone(), error.clone(), saved.clone());
+            if *busy {
+                return;
+            }
+            let (busy, error, saved, label) =
+                (busy.clone(), error.clone(), saved.clone(), label.clone());
             busy.set(true);
             saved.set(None);
             yew::platform::spawn_local(async move {
-                let name = format!("chart-{patient}.fhir.json");
+                let name = file_name(&label);
                 let result = match api::records::fhir_export(patient).await {
                     Ok(text) => save(&text, &name)
                         .map_err(|_| "The browser refused to save the file.".to_owned()),
@@ -46,14 +78,14 @@ pub fn fhir_download(props: &FhirDownloadProps) -> Html {
         <div class="card fhir-export">
             <h2>{ "Take your chart with you" }</h2>
             <p class="muted">{ "A copy of everything you may read, as a standard FHIR R4 file other health systems can import." }</p>
-            <button id="fhir-download" class="button" {onclick} disabled={*busy}>
+            <button id="fhir-download" class="btn" {onclick} disabled={*busy}>
                 { if *busy { "Preparing…" } else { "Download FHIR export" } }
             </button>
             if let Some(name) = &*saved {
-                <p id="fhir-saved" class="ok">{ format!("Saved {name}.") }</p>
+                <Notice id="fhir-saved" text={format!("Saved {name}.")} />
             }
             if let Some(e) = &*error {
-                <p class="error" role="alert">{ e }</p>
+                <Notice text={e.clone()} error=true />
             }
         </div>
     }

@@ -119,6 +119,14 @@ pub fn select_field(props: &SelectFieldProps) -> Html {
     }
 }
 
+/// The value of the input or select an event came from.
+pub fn control_value(e: &Event) -> String {
+    e.target()
+        .and_then(|t| js_sys::Reflect::get(&t, &"value".into()).ok())
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
 fn hint(text: &Option<AttrValue>) -> Html {
     match text {
         Some(t) => html! { <small class="hint">{ t.clone() }</small> },

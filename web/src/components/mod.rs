@@ -1,8 +1,10 @@
 //! Presentational pieces shared by the pages: form fields, status lines,
 //! badges, record cards and forms, dates, charts and the app shell.
 
+pub mod access_groups;
 pub mod bar_chart;
 pub mod chart_switcher;
+pub mod confirm;
 pub mod countdown;
 pub mod events;
 pub mod fhir_download;

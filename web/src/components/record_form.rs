@@ -8,6 +8,7 @@ use yew::prelude::*;
 
 use super::field::{FieldErrors, SelectField, TextArea, TextField};
 use super::kind_fields::{blank, from_body, kind_label, specs, to_body, Input};
+use super::status::{focus_node, Notice};
 use crate::api;
 
 #[derive(Properties, PartialEq)]
@@ -52,6 +53,16 @@ pub fn record_form(props: &RecordFormProps) -> Html {
     let failure = use_state(|| None::<String>);
     let busy = use_state(|| false);
     let amending = props.amend.clone();
+    let heading_ref = use_node_ref();
+    {
+        // The amend form opens beside the list: take the reader to it.
+        let (heading_ref, amend) = (heading_ref.clone(), amending.is_some());
+        use_effect_with((), move |_| {
+            if amend {
+                focus_node(&heading_ref);
+            }
+        });
+    }
     let prefix = if amending.is_some() { "amend" } else { "rec" };
 
     let on_kind = {
@@ -175,9 +186,9 @@ pub fn record_form(props: &RecordFormProps) -> Html {
     };
     html! {
         <form id={format!("{prefix}-form")} class="card form-grid" {onsubmit} novalidate=true>
-            <h2>{ heading }</h2>
+            <h2 ref={heading_ref} tabindex="-1">{ heading }</h2>
             if let Some(f) = &*failure {
-                <p class="banner banner-error" role="alert">{ f.clone() }</p>
+                <Notice text={f.clone()} error=true />
             }
             if props.amend.is_none() {
                 <SelectField id="rec-kind" label="Kind" options={kind_options} value={kind.as_str()}

@@ -40,7 +40,7 @@ pub fn record_list(props: &RecordListProps) -> Html {
             .count();
         html! {
             <button type="button" class={classes!("tab", active.then_some("active"))}
-                data-kind={k.map(|k| k.as_str()).unwrap_or("all")}
+                aria-pressed={active.to_string()} data-kind={k.map(|k| k.as_str()).unwrap_or("all")}
                 onclick={move |_| filter.set(k)}>
                 { format!("{label} ({count})") }
             </button>
@@ -48,7 +48,7 @@ pub fn record_list(props: &RecordListProps) -> Html {
     };
     html! {
         <div class="records">
-            <div class="tabs" role="tablist">
+            <div class="tabs" role="group" aria-label="Show records of kind">
                 { tab(None, "All".into()) }
                 { for kinds.iter().map(|k| tab(Some(*k), kind_label(*k).into())) }
             </div>

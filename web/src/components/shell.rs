@@ -1,10 +1,13 @@
-//! The signed-in frame: brand, the role's navigation, who is signed in, and
-//! sign-out. Pages render inside it.
+//! The signed-in frame: a skip link, brand, the role's navigation (the
+//! current page marked for screen readers too), who is signed in, and
+//! sign-out. Pages render inside it; when the route changes, focus moves to
+//! the new page's main region, as a page load would.
 
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::api;
+use crate::components::status::focus_node;
 use crate::route::{nav_for, Route};
 use crate::session::{use_session, Action};
 
@@ -18,11 +21,43 @@ pub struct ShellProps {
 pub fn shell(props: &ShellProps) -> Html {
     let session = use_session();
     let navigator = use_navigator();
+    let main_ref = use_node_ref();
+    let first = use_mut_ref(|| true);
+    {
+        let main_ref = main_ref.clone();
+        use_effect_with(props.current.clone(), move |_| {
+            // Not on the first page of a visit: there the browser starts at the top.
+            if !std::mem::replace(&mut *first.borrow_mut(), false) {
+                focus_node(&main_ref);
+            }
+        });
+    }
     let Some(user) = session.user().cloned() else {
         return props.children.clone();
     };
+    let skip = {
+        let main_ref = main_ref.clone();
+        Callback::from(move |e: MouseEvent| {
+            e.prevent_default();
+            focus_node(&main_ref);
+        })
+    };
+    // A plain click navigates in place; a modified click (new tab) is left
+    // to the browser.
+    let go = |route: &Route| {
+        let (navigator, route) = (navigator.clone(), route.clone());
+        Callback::from(move |e: MouseEvent| {
+            if e.ctrl_key() || e.meta_key() || e.shift_key() || e.button() != 0 {
+                return;
+            }
+            e.prevent_default();
+            if let Some(n) = &navigator {
+                n.push(&route);
+            }
+        })
+    };
     let sign_out = {
-        let session = session.clone();
+        let (session, navigator) = (session.clone(), navigator.clone());
         Callback::from(move |_: MouseEvent| {
             let session = session.clone();
             let navigator = navigator.clone();
@@ -38,26 +73,30 @@ pub fn shell(props: &ShellProps) -> Html {
     };
     html! {
         <div class="shell">
+            <a class="skip-link" href="#main" onclick={skip}>{ "Skip to main content" }</a>
             <header class="topbar">
                 <Link<Route> to={Route::Home} classes="brand">{ "CareLedger" }</Link<Route>>
                 <nav class="nav" aria-label="Main">
                     { for nav_for(user.role).into_iter().map(|(route, label)| {
                         let active = route == props.current;
                         html! {
-                            <Link<Route> to={route} classes={classes!("nav-link", active.then_some("active"))}>
+                            <a href={route.to_path()} class={classes!("nav-link", active.then_some("active"))}
+                                aria-current={active.then_some("page")} onclick={go(&route)}>
                                 { label }
-                            </Link<Route>>
+                            </a>
                         }
                     }) }
                 </nav>
                 <div class="who">
                     <span id="signed-in-as" class="who-name">{ user.display_name.clone() }</span>
                     <span class={classes!("role-badge", format!("role-{}", user.role))}>{ user.role.as_str() }</span>
-                    <Link<Route> to={Route::Security} classes="nav-link security-link">{ "Security" }</Link<Route>>
+                    <a href={Route::Security.to_path()} class="nav-link security-link"
+                        aria-current={(props.current == Route::Security).then_some("page")}
+                        onclick={go(&Route::Security)}>{ "Security" }</a>
                     <button id="sign-out" class="btn btn-quiet" onclick={sign_out}>{ "Sign out" }</button>
                 </div>
             </header>
-            <main class="content">{ props.children.clone() }</main>
+            <main id="main" class="content" tabindex="-1" ref={main_ref}>{ props.children.clone() }</main>
         </div>
     }
 }

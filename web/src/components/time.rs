@@ -19,6 +19,17 @@ pub fn local(dt: &DateTime<Utc>) -> String {
     date.to_locale_string("default", &opts).into()
 }
 
+/// Only the time of day ("18:05"), local.
+pub fn local_time(dt: &DateTime<Utc>) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(dt.timestamp_millis() as f64));
+    let opts = js_sys::Object::new();
+    for (k, v) in [("hour", "2-digit"), ("minute", "2-digit")] {
+        let _ = js_sys::Reflect::set(&opts, &k.into(), &v.into());
+    }
+    date.to_locale_time_string_with_options("default", &opts)
+        .into()
+}
+
 /// `local` for an optional time, with a dash for none.
 pub fn local_opt(dt: Option<&DateTime<Utc>>) -> String {
     dt.map(local).unwrap_or_else(|| "—".into())
@@ -36,6 +47,19 @@ pub fn end_of_local_day(text: &str) -> Option<DateTime<Utc>> {
         23,
         59,
         59,
+    );
+    DateTime::from_timestamp_millis(js.get_time() as i64)
+}
+
+/// The start (00:00 local time) of a `YYYY-MM-DD` day typed into a date
+/// input, or `None` when it is not a date.
+pub fn start_of_local_day(text: &str) -> Option<DateTime<Utc>> {
+    let date = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()?;
+    use chrono::Datelike;
+    let js = js_sys::Date::new_with_year_month_day(
+        date.year() as u32,
+        date.month0() as i32,
+        date.day() as i32,
     );
     DateTime::from_timestamp_millis(js.get_time() as i64)
 }

@@ -77,12 +77,12 @@ pub fn login() -> Html {
     let set = |h: UseStateHandle<String>| Callback::from(move |v: String| h.set(v));
 
     html! {
-        <div class="login-wrap">
+        <main id="main" class="login-wrap">
             <form class="card login" {onsubmit} novalidate=true>
                 <h1 class="brand-title">{ "CareLedger" }</h1>
                 <p class="muted">{ "Health records with a verifiable access ledger." }</p>
                 if let Some(n) = &session.notice {
-                    <Notice text={n.clone()} />
+                    <Notice text={n.clone()} focus=false />
                 }
                 if let Some(f) = &*failure {
                     <p id="login-error" class="banner banner-error" role="alert">{ f.clone() }</p>
@@ -103,6 +103,6 @@ pub fn login() -> Html {
                     { if *busy { "Signing in…" } else { "Sign in" } }
                 </button>
             </form>
-        </div>
+        </main>
     }
 }

@@ -8,7 +8,7 @@ use crate::api;
 use crate::components::countdown::Countdown;
 use crate::components::status::{outcome, Empty};
 use crate::components::time;
-use crate::hooks::{use_load, view_load};
+use crate::hooks::{use_in_flight, use_load, view_load};
 
 #[function_component(AdminEmergency)]
 pub fn admin_emergency() -> Html {
@@ -29,13 +29,13 @@ pub fn admin_emergency() -> Html {
     let tab = |value: &'static str, label: &'static str| {
         let f = filter.clone();
         html! { <button type="button" class={classes!("tab", (*filter == value).then_some("active"))}
-        data-filter={value} onclick={move |_| f.set(value.to_owned())}>{ label }</button> }
+        aria-pressed={(*filter == value).to_string()} data-filter={value} onclick={move |_| f.set(value.to_owned())}>{ label }</button> }
     };
     html! {
         <section class="page">
             <h1>{ "Emergency reviews" }</h1>
             { outcome(&message) }
-            <div class="tabs">{ tab("unreviewed", "To review") }{ tab("reviewed", "Reviewed") }</div>
+            <div class="tabs" role="group" aria-label="Which emergency accesses">{ tab("unreviewed", "To review") }{ tab("reviewed", "Reviewed") }</div>
             { view_load(&data.state, |page| if page.items.is_empty() {
                 html! { <Empty text="Nothing here." /> }
             } else {
@@ -56,8 +56,10 @@ fn review_card(props: &CardProps) -> Html {
     let e = &props.access;
     let note = use_state(String::new);
     let error = use_state(|| None::<String>);
+    let reviewing = use_in_flight();
     let review = {
         let (note, error, id, done) = (note.clone(), error.clone(), e.id, props.ondone.clone());
+        let reviewing = reviewing.clone();
         let who = e.doctor_name.clone();
         Callback::from(move |_: MouseEvent| {
             let text = note.trim().to_owned();
@@ -66,11 +68,20 @@ fn review_card(props: &CardProps) -> Html {
                 return;
             }
             error.set(None);
-            let (done, who) = (done.clone(), who.clone());
+            if !reviewing.start() {
+                return;
+            }
+            let (done, who, reviewing) = (done.clone(), who.clone(), reviewing.clone());
             yew::platform::spawn_local(async move {
                 done.emit(match api::emergency::review(id, &text).await {
-                    Ok(_) => Ok(format!("Reviewed the emergency access by {who}.")),
-                    Err(e) => Err(e.message()),
+                    Ok(_) => {
+                        reviewing.done();
+                        Ok(format!("Reviewed the emergency access by {who}."))
+                    }
+                    Err(e) => {
+                        reviewing.idle();
+                        Err(e.message())
+                    }
                 });
             });
         })
@@ -92,7 +103,7 @@ fn review_card(props: &CardProps) -> Html {
                         oninput={let n = note.clone(); move |ev: InputEvent| n.set(ev.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value())} />
                     if let Some(msg) = &*error { <small class="field-error">{ msg.clone() }</small> }
                 </div>
-                <button class="btn btn-primary review" onclick={review}>{ "Mark reviewed" }</button>
+                <button class="btn btn-primary review" onclick={review} disabled={reviewing.blocked()}>{ "Mark reviewed" }</button>
             }
         </article>
     }

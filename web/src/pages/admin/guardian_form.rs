@@ -8,7 +8,7 @@ use crate::api;
 use crate::api::users::UserQuery;
 use crate::components::field::{FieldErrors, SelectField, TextField};
 use crate::components::status::outcome;
-use crate::hooks::use_load;
+use crate::hooks::{use_in_flight, use_load};
 
 #[function_component(GuardianForm)]
 pub fn guardian_form() -> Html {
@@ -26,8 +26,19 @@ pub fn guardian_form() -> Html {
     let relationship = use_state(|| "parent".to_owned());
     let errors = use_state(FieldErrors::default);
     let message = use_state(|| None::<Result<String, String>>);
+    let linking = use_in_flight();
 
+    let names: Vec<(PatientId, String)> = charts
+        .ready()
+        .map(|page| {
+            page.items
+                .iter()
+                .map(|p| (p.id, p.full_name.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
     let onsubmit = {
+        let linking = linking.clone();
         let (guardian, patient, relationship, errors, message) = (
             guardian.clone(),
             patient.clone(),
@@ -55,20 +66,29 @@ pub fn guardian_form() -> Html {
             let (Ok(g), Ok(p), true) = (g, p, errs.is_empty()) else {
                 return;
             };
+            if !linking.start() {
+                return;
+            }
             let body = LinkGuardianRequest {
                 guardian_user_id: g,
                 relationship: rel,
                 ends_at: None,
             };
-            let message = message.clone();
+            let (message, linking) = (message.clone(), linking.clone());
+            let chart = names
+                .iter()
+                .find(|(id, _)| *id == p)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_else(|| "this patient".into());
             yew::platform::spawn_local(async move {
                 message.set(Some(match api::patients::link_guardian(p, &body).await {
                     Ok(link) => Ok(format!(
-                        "{} is now a guardian of this chart.",
+                        "{} is now a guardian of {chart}'s chart.",
                         link.guardian_name
                     )),
                     Err(e) => Err(e.message()),
                 }));
+                linking.idle();
             });
         })
     };
@@ -103,7 +123,7 @@ pub fn guardian_form() -> Html {
                 value={(*patient).clone()} onchange={set(&patient)} error={errors.get("patient")} />
             <TextField id="guardian-relationship" label="Relationship" value={(*relationship).clone()}
                 oninput={set(&relationship)} error={errors.get("relationship")} />
-            <button id="guardian-submit" type="submit" class="btn btn-primary">{ "Link guardian" }</button>
+            <button id="guardian-submit" type="submit" class="btn btn-primary" disabled={linking.blocked()}>{ "Link guardian" }</button>
         </form>
     }
 }

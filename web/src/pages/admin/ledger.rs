@@ -1,7 +1,6 @@
-//! Admin: the ledger explorer — every event, filtered by action, patient or
-//! actor, paged; and full verification, which names the first bad event.
-
-use std::collections::HashMap;
+//! Admin: the ledger explorer — every event, filtered by what happened, who
+//! did it, whose chart it was about and when (chosen by name and date, never
+//! typed ids), paged; and full verification, which names the first bad event.
 
 use shared::ledger::api::VerifyReport;
 use shared::ledger::Action;
@@ -9,10 +8,13 @@ use yew::prelude::*;
 
 use crate::api;
 use crate::api::ledger::EventFilter;
-use crate::components::events::{action_words, EventTable};
+use crate::components::events::{EventTable, Names};
+use crate::components::field::control_value;
 use crate::components::pager::Pager;
 use crate::components::status::{Empty, ErrorBanner, Loading};
+use crate::components::time;
 use crate::hooks::{use_load, view_load, Load};
+use crate::words::action_words;
 
 const PAGE: i64 = 25;
 
@@ -22,9 +24,6 @@ pub fn admin_ledger() -> Html {
         limit: PAGE,
         ..Default::default()
     });
-    let patient = use_state(String::new);
-    let actor = use_state(String::new);
-    let filter_error = use_state(|| None::<String>);
     let events = use_load((*filter).clone(), |f| async move {
         api::ledger::events(&f).await
     });
@@ -35,60 +34,44 @@ pub fn admin_ledger() -> Html {
         })
         .await
     });
+    let charts = use_load((), |_| async { api::patients::list("", 100, 0).await });
     let report = use_state(|| None::<Load<VerifyReport>>);
 
-    let names: HashMap<uuid::Uuid, String> = users
+    let names: Names = users
         .ready()
         .map(|p| {
             p.items
                 .iter()
-                .map(|u| (u.id.0, u.display_name.clone()))
+                .map(|u| (u.id.0, format!("{} ({})", u.display_name, u.username)))
                 .collect()
         })
         .unwrap_or_default();
-    let on_action = {
+    let patients: Names = charts
+        .ready()
+        .map(|p| {
+            p.items
+                .iter()
+                .map(|c| (c.id.0, c.full_name.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Every filter applies at once and starts from the newest event.
+    let set = |apply: fn(&mut EventFilter, String)| {
         let filter = filter.clone();
         Callback::from(move |e: Event| {
-            let v = e
-                .target_unchecked_into::<web_sys::HtmlSelectElement>()
-                .value();
-            filter.set(EventFilter {
-                action: (!v.is_empty()).then_some(v),
-                offset: 0,
-                ..(*filter).clone()
-            });
+            let v = control_value(&e);
+            let mut next = (*filter).clone();
+            apply(&mut next, v);
+            next.offset = 0;
+            filter.set(next);
         })
     };
-    let on_apply = {
-        let (filter, patient, actor, filter_error) = (
-            filter.clone(),
-            patient.clone(),
-            actor.clone(),
-            filter_error.clone(),
-        );
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let parse = |s: &str| {
-                if s.trim().is_empty() {
-                    Ok(None)
-                } else {
-                    s.trim().parse::<uuid::Uuid>().map(Some)
-                }
-            };
-            match (parse(&patient), parse(&actor)) {
-                (Ok(p), Ok(a)) => {
-                    filter_error.set(None);
-                    filter.set(EventFilter {
-                        patient: p,
-                        actor: a,
-                        offset: 0,
-                        ..(*filter).clone()
-                    });
-                }
-                _ => filter_error.set(Some("Patient and actor filters take an id (UUID)".into())),
-            }
-        })
-    };
+    let on_action = set(|f, v| f.action = (!v.is_empty()).then_some(v));
+    let on_actor = set(|f, v| f.actor = v.parse().ok());
+    let on_patient = set(|f, v| f.patient = v.parse().ok());
+    let on_from = set(|f, v| f.from = time::start_of_local_day(&v));
+    let on_to =
+        set(|f, v| f.to = time::end_of_local_day(&v).map(|t| t + chrono::Duration::seconds(1)));
     let on_page = {
         let filter = filter.clone();
         Callback::from(move |o| {
@@ -101,6 +84,9 @@ pub fn admin_ledger() -> Html {
     let verify = {
         let report = report.clone();
         Callback::from(move |_: MouseEvent| {
+            if matches!(*report, Some(Load::Loading)) {
+                return;
+            }
             report.set(Some(Load::Loading));
             let report = report.clone();
             yew::platform::spawn_local(async move {
@@ -111,37 +97,65 @@ pub fn admin_ledger() -> Html {
             });
         })
     };
-    let text_input = |id: &'static str, label: &'static str, h: &UseStateHandle<String>| {
-        let h2 = h.clone();
-        html! { <input id={id} type="text" placeholder={label} aria-label={label} value={(**h).clone()}
-        oninput={move |e: InputEvent| h2.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value())} /> }
+    let mut people: Vec<(uuid::Uuid, String)> =
+        names.iter().map(|(k, v)| (*k, v.clone())).collect();
+    people.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut charts_sorted: Vec<(uuid::Uuid, String)> =
+        patients.iter().map(|(k, v)| (*k, v.clone())).collect();
+    charts_sorted.sort_by(|a, b| a.1.cmp(&b.1));
+    let options = |list: &[(uuid::Uuid, String)], current: Option<uuid::Uuid>| {
+        list.iter()
+            .map(|(id, n)| html! { <option value={id.to_string()} selected={current == Some(*id)}>{ n.clone() }</option> })
+            .collect::<Html>()
     };
     html! {
         <section class="page">
             <div class="header-row">
                 <h1>{ "Ledger" }</h1>
-                <button id="verify-ledger" class="btn btn-primary" onclick={verify}>{ "Verify the whole ledger" }</button>
+                <button id="verify-ledger" class="btn btn-primary" onclick={verify}
+                    disabled={matches!(*report, Some(Load::Loading))}>{ "Verify the whole ledger" }</button>
             </div>
             { report_view(&report) }
-            <form class="toolbar" onsubmit={on_apply}>
-                <select id="ledger-action" aria-label="Action" onchange={on_action}>
-                    <option value="" selected={filter.action.is_none()}>{ "All actions" }</option>
-                    { for Action::ALL.iter().map(|a| html! {
-                        <option value={a.as_str()} selected={filter.action.as_deref() == Some(a.as_str())}>{ action_words(*a) }</option>
-                    }) }
-                </select>
-                { text_input("ledger-patient", "Patient id", &patient) }
-                { text_input("ledger-actor", "Actor id", &actor) }
-                <button class="btn" type="submit">{ "Filter" }</button>
+            <form class="filters" onsubmit={|e: SubmitEvent| e.prevent_default()}>
+                <div class="field">
+                    <label for="ledger-action">{ "What" }</label>
+                    <select id="ledger-action" onchange={on_action}>
+                        <option value="" selected={filter.action.is_none()}>{ "Everything" }</option>
+                        { for Action::ALL.iter().map(|a| html! {
+                            <option value={a.as_str()} selected={filter.action.as_deref() == Some(a.as_str())}>{ action_words(*a) }</option>
+                        }) }
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="ledger-actor">{ "Who" }</label>
+                    <select id="ledger-actor" onchange={on_actor}>
+                        <option value="" selected={filter.actor.is_none()}>{ "Anyone" }</option>
+                        { options(&people, filter.actor) }
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="ledger-patient">{ "About the chart of" }</label>
+                    <select id="ledger-patient" onchange={on_patient}>
+                        <option value="" selected={filter.patient.is_none()}>{ "Any patient" }</option>
+                        { options(&charts_sorted, filter.patient) }
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="ledger-from">{ "From" }</label>
+                    <input id="ledger-from" type="date" onchange={on_from} />
+                </div>
+                <div class="field">
+                    <label for="ledger-to">{ "Until" }</label>
+                    <input id="ledger-to" type="date" onchange={on_to} />
+                </div>
                 <button id="ledger-refresh" class="btn btn-quiet" type="button"
                     onclick={let r = events.reload.clone(); move |_| r.emit(())}>{ "Refresh" }</button>
             </form>
-            if let Some(e) = &*filter_error { <p class="field-error">{ e.clone() }</p> }
             { view_load(&events.state, |page| if page.items.is_empty() {
                 html! { <Empty text="No events match." /> }
             } else {
                 html! { <>
-                    <EventTable id="ledger-events" items={page.items.clone()} names={names.clone()} subjects=true />
+                    <EventTable id="ledger-events" items={page.items.clone()} names={names.clone()} patients={patients.clone()} />
                     <Pager total={page.total} limit={page.limit} offset={page.offset} onpage={on_page.clone()} />
                 </> }
             }) }

@@ -9,6 +9,7 @@ use yew::prelude::*;
 
 use crate::api;
 use crate::components::field::{FieldErrors, SelectField, TextField};
+use crate::components::status::Notice;
 
 #[derive(Properties, PartialEq)]
 pub struct UserFormProps {
@@ -50,6 +51,9 @@ pub fn user_form(props: &UserFormProps) -> Html {
             let (Ok(u), Ok(d), Ok(p)) = (u, d, p) else {
                 return;
             };
+            if *busy {
+                return;
+            }
             let body = CreateUserRequest {
                 username: u.as_str().to_owned(),
                 password: p.expose().to_owned(),
@@ -105,7 +109,7 @@ pub fn user_form(props: &UserFormProps) -> Html {
         <form id="create-user" class="card form-grid" {onsubmit} novalidate=true>
             <h2>{ "New account" }</h2>
             if let Some(f) = &*failure {
-                <p class="banner banner-error" role="alert">{ f.clone() }</p>
+                <Notice text={f.clone()} error=true />
             }
             <TextField id="new-username" label="Username" value={(*username).clone()}
                 oninput={set(username.clone())} error={errors.get("username")} />

@@ -9,10 +9,11 @@ use super::guardian_form::GuardianForm;
 use super::user_form::UserForm;
 use crate::api;
 use crate::api::users::UserQuery;
+use crate::components::confirm::ConfirmButton;
 use crate::components::pager::Pager;
 use crate::components::status::{outcome, Empty};
 use crate::components::time;
-use crate::hooks::{use_load, view_load};
+use crate::hooks::{use_in_flight, use_load, view_load, InFlight};
 
 const PAGE: i64 = 20;
 
@@ -74,18 +75,31 @@ pub fn admin_users() -> Html {
             reload.emit(());
         })
     };
+    let acting = use_in_flight();
     let act = {
-        let (message, reload) = (message.clone(), users.reload.clone());
+        let (message, reload, acting) = (message.clone(), users.reload.clone(), acting.clone());
         Callback::from(move |(user, change): (UserSummary, UpdateUserRequest)| {
-            let (message, reload) = (message.clone(), reload.clone());
+            if !acting.start() {
+                return;
+            }
+            let (message, reload, acting) = (message.clone(), reload.clone(), acting.clone());
             yew::platform::spawn_local(async move {
                 match api::users::update(user.id, &change).await {
                     Ok(u) => {
-                        message.set(Some(Ok(format!("{} updated.", u.username))));
+                        let what = match (change.disabled, u.disabled) {
+                            (Some(_), true) => "disabled: they can no longer sign in",
+                            (Some(_), false) => "enabled again",
+                            _ => "unlocked",
+                        };
+                        message.set(Some(Ok(format!(
+                            "{} ({}) {what}.",
+                            u.display_name, u.username
+                        ))));
                         reload.emit(());
                     }
                     Err(e) => message.set(Some(Err(e.message()))),
                 }
+                acting.idle();
             });
         })
     };
@@ -109,7 +123,7 @@ pub fn admin_users() -> Html {
                     </form>
                     { view_load(&users.state, |page| html! {
                         <>
-                            { users_table(&page.items, &act) }
+                            { users_table(&page.items, &act, &acting) }
                             <Pager total={page.total} limit={page.limit} offset={page.offset} onpage={on_page.clone()} />
                         </>
                     }) }
@@ -123,7 +137,9 @@ pub fn admin_users() -> Html {
     }
 }
 
-fn users_table(users: &[UserSummary], act: &Callback<(UserSummary, UpdateUserRequest)>) -> Html {
+type Act = Callback<(UserSummary, UpdateUserRequest)>;
+
+fn users_table(users: &[UserSummary], act: &Act, busy: &InFlight) -> Html {
     if users.is_empty() {
         return html! { <Empty text="No accounts match." /> };
     }
@@ -135,14 +151,14 @@ fn users_table(users: &[UserSummary], act: &Callback<(UserSummary, UpdateUserReq
                     <th>{ "Status" }</th><th>{ "Created" }</th><th>{ "Actions" }</th>
                 </tr></thead>
                 <tbody>
-                    { for users.iter().map(|u| user_row(u, act)) }
+                    { for users.iter().map(|u| user_row(u, act, busy.blocked())) }
                 </tbody>
             </table>
         </div>
     }
 }
 
-fn user_row(u: &UserSummary, act: &Callback<(UserSummary, UpdateUserRequest)>) -> Html {
+fn user_row(u: &UserSummary, act: &Act, busy: bool) -> Html {
     let locked = u.locked_until.is_some();
     let status = if u.disabled {
         html! { <span class="badge badge-bad">{ "disabled" }</span> }
@@ -154,7 +170,7 @@ fn user_row(u: &UserSummary, act: &Callback<(UserSummary, UpdateUserRequest)>) -
     let toggle = {
         let (act, user) = (act.clone(), u.clone());
         let disabled = !u.disabled;
-        Callback::from(move |_| {
+        Callback::from(move |_: ()| {
             act.emit((
                 user.clone(),
                 UpdateUserRequest {
@@ -166,7 +182,7 @@ fn user_row(u: &UserSummary, act: &Callback<(UserSummary, UpdateUserRequest)>) -
     };
     let unlock = {
         let (act, user) = (act.clone(), u.clone());
-        Callback::from(move |_| {
+        Callback::from(move |_: MouseEvent| {
             act.emit((
                 user.clone(),
                 UpdateUserRequest {
@@ -184,11 +200,15 @@ fn user_row(u: &UserSummary, act: &Callback<(UserSummary, UpdateUserRequest)>) -
             <td data-label="Status">{ status }</td>
             <td data-label="Created">{ time::local(&u.created_at) }</td>
             <td data-label="Actions" class="actions">
-                <button class="btn btn-small toggle-disabled" onclick={toggle}>
-                    { if u.disabled { "Enable" } else { "Disable" } }
-                </button>
+                if u.disabled {
+                    <button class="btn btn-small toggle-disabled" disabled={busy} onclick={move |_| toggle.emit(())}>{ "Enable" }</button>
+                } else {
+                    <ConfirmButton label="Disable" class="toggle-disabled" small=true disabled={busy}
+                        question={format!("Disable {}? They can no longer sign in.", u.display_name)}
+                        confirm="Yes, disable" onconfirm={toggle} />
+                }
                 if locked {
-                    <button class="btn btn-small unlock" onclick={unlock}>{ "Unlock" }</button>
+                    <button class="btn btn-small unlock" disabled={busy} onclick={unlock}>{ "Unlock" }</button>
                 }
             </td>
         </tr>

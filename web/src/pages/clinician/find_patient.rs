@@ -9,10 +9,11 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::api;
+use crate::components::confirm::ConfirmButton;
 use crate::components::field::{FieldErrors, TextArea, TextField};
 use crate::components::scope::{ScopeChoice, ScopePicker};
-use crate::components::status::{outcome, Empty, ErrorBanner, Loading};
-use crate::hooks::Load;
+use crate::components::status::{focus_node, outcome, Empty, ErrorBanner, Loading, Notice};
+use crate::hooks::{use_in_flight, Load, Phase};
 use crate::route::Route;
 
 #[function_component(FindPatient)]
@@ -20,6 +21,16 @@ pub fn find_patient() -> Html {
     let q = use_state(String::new);
     let results = use_state(|| None::<Load<Vec<DirectoryEntry>>>);
     let chosen = use_state(|| None::<DirectoryEntry>);
+    let heading = use_node_ref();
+    {
+        // After "Choose", focus goes to the forms for that patient.
+        let heading = heading.clone();
+        use_effect_with(chosen.as_ref().map(|p| p.id), move |id| {
+            if id.is_some() {
+                focus_node(&heading);
+            }
+        });
+    }
     let onsubmit = {
         let (q, results, chosen) = (q.clone(), results.clone(), chosen.clone());
         Callback::from(move |e: SubmitEvent| {
@@ -55,7 +66,7 @@ pub fn find_patient() -> Html {
                 Some(Load::Ready(items)) if items.is_empty() => html! { <Empty text="No patient matches." /> },
                 Some(Load::Ready(items)) => html! {
                     <div class="table-wrap"><table id="directory-results" class="table">
-                        <thead><tr><th>{ "Patient" }</th><th>{ "Record no." }</th><th></th></tr></thead>
+                        <thead><tr><th>{ "Patient" }</th><th>{ "Record no." }</th><th><span class="sr-only">{ "Action" }</span></th></tr></thead>
                         <tbody>{ for items.iter().map(|p| {
                             let (chosen, entry) = (chosen.clone(), p.clone());
                             html! { <tr data-patient={p.full_name.clone()}>
@@ -68,7 +79,7 @@ pub fn find_patient() -> Html {
                 },
             } }
             if let Some(p) = (*chosen).clone() {
-                <h2>{ format!("Access to {}", p.full_name) }</h2>
+                <h2 id="access-heading" ref={heading.clone()} tabindex="-1">{ format!("Access to {}", p.full_name) }</h2>
                 <div class="split">
                     <div class="split-main"><RequestForm key={format!("r{}", p.id)} patient={p.clone()} /></div>
                     <aside class="split-side"><EmergencyForm key={format!("e{}", p.id)} patient={p.clone()} /></aside>
@@ -90,6 +101,7 @@ fn request_form(props: &FormProps) -> Html {
     let hours = use_state(|| "72".to_owned());
     let errors = use_state(FieldErrors::default);
     let message = use_state(|| None::<Result<String, String>>);
+    let sending = use_in_flight();
     let onsubmit = {
         let (purpose, scope, hours, errors, message) = (
             purpose.clone(),
@@ -98,7 +110,7 @@ fn request_form(props: &FormProps) -> Html {
             errors.clone(),
             message.clone(),
         );
-        let patient = props.patient.clone();
+        let (patient, sending) = (props.patient.clone(), sending.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let mut errs = FieldErrors::default();
@@ -119,6 +131,9 @@ fn request_form(props: &FormProps) -> Html {
             let (Ok(sc), Some(h), true) = (sc, h, errs.is_empty()) else {
                 return;
             };
+            if !sending.start() {
+                return;
+            }
             let body = NewAccessRequest {
                 patient_id: patient.id,
                 purpose: purpose.trim().to_owned(),
@@ -126,12 +141,21 @@ fn request_form(props: &FormProps) -> Html {
                 scope: sc,
                 duration_hours: h,
             };
-            let (message, name) = (message.clone(), patient.full_name.clone());
+            let (message, name, sending) =
+                (message.clone(), patient.full_name.clone(), sending.clone());
             yew::platform::spawn_local(async move {
-                message.set(Some(match api::consents::request_access(&body).await {
-                    Ok(_) => Ok(format!("Request sent. {name} will be asked to approve it.")),
-                    Err(e) => Err(e.message()),
-                }));
+                match api::consents::request_access(&body).await {
+                    Ok(_) => {
+                        sending.done();
+                        message.set(Some(Ok(format!(
+                            "Request sent. {name} will be asked to approve it."
+                        ))));
+                    }
+                    Err(e) => {
+                        sending.idle();
+                        message.set(Some(Err(e.message())));
+                    }
+                }
             });
         })
     };
@@ -144,7 +168,9 @@ fn request_form(props: &FormProps) -> Html {
             <ScopePicker id="request" value={(*scope).clone()} onchange={let s = scope.clone(); Callback::from(move |v| s.set(v))} error={errors.get("scope")} />
             <TextField id="request-hours" label="For how many hours" value={(*hours).clone()}
                 oninput={let h = hours.clone(); Callback::from(move |v| h.set(v))} error={errors.get("hours")} />
-            <button id="request-submit" type="submit" class="btn btn-primary">{ "Send request" }</button>
+            <button id="request-submit" type="submit" class="btn btn-primary" disabled={sending.blocked()}>
+                { match sending.phase() { Phase::Idle => "Send request", Phase::Busy => "Sending…", Phase::Done => "Request sent" } }
+            </button>
         </form>
     }
 }
@@ -156,16 +182,11 @@ fn emergency_form(props: &FormProps) -> Html {
     let minutes = use_state(|| MAX_MINUTES.to_string());
     let errors = use_state(FieldErrors::default);
     let failure = use_state(|| None::<String>);
-    let onsubmit = {
-        let (reason, minutes, errors, failure) = (
-            reason.clone(),
-            minutes.clone(),
-            errors.clone(),
-            failure.clone(),
-        );
-        let id = props.patient.id;
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
+    let opening = use_in_flight();
+    // The request, once the fields are valid (asked to confirm before sending).
+    let valid = {
+        let (reason, minutes, errors) = (reason.clone(), minutes.clone(), errors.clone());
+        Callback::from(move |_: ()| -> Option<OpenEmergencyRequest> {
             let mut errs = FieldErrors::default();
             if reason.trim().chars().count() < MIN_REASON_CHARS {
                 errs.add(
@@ -182,36 +203,59 @@ fn emergency_form(props: &FormProps) -> Html {
                 errs.add("minutes", format!("Enter 1 to {MAX_MINUTES} minutes"));
             }
             errors.set(errs.clone());
-            if !errs.is_empty() {
-                return;
-            }
-            let body = OpenEmergencyRequest {
+            errs.is_empty().then(|| OpenEmergencyRequest {
                 reason: reason.trim().to_owned(),
                 duration_minutes: m,
+            })
+        })
+    };
+    let check = {
+        let valid = valid.clone();
+        Callback::from(move |_: ()| valid.emit(()).is_some())
+    };
+    let open = {
+        let (failure, navigator, opening) = (failure.clone(), navigator.clone(), opening.clone());
+        let id = props.patient.id;
+        Callback::from(move |_: ()| {
+            let Some(body) = valid.emit(()) else {
+                return;
             };
-            let (failure, navigator) = (failure.clone(), navigator.clone());
+            if !opening.start() {
+                return;
+            }
+            let (failure, navigator, opening) =
+                (failure.clone(), navigator.clone(), opening.clone());
             yew::platform::spawn_local(async move {
                 match api::emergency::open(id, &body).await {
                     Ok(_) => {
+                        opening.done();
                         if let Some(n) = navigator {
                             n.push(&Route::Patient { id });
                         }
                     }
-                    Err(e) => failure.set(Some(e.message())),
+                    Err(e) => {
+                        opening.idle();
+                        failure.set(Some(e.message()));
+                    }
                 }
             });
         })
     };
+    let question = format!(
+        "Open the whole chart of {} now? The patient and the admins are told.",
+        props.patient.full_name
+    );
     html! {
-        <form id="emergency-form" class="card form-grid emergency" {onsubmit} novalidate=true>
+        <form id="emergency-form" class="card form-grid emergency" onsubmit={|e: SubmitEvent| e.prevent_default()} novalidate=true>
             <h3>{ "Emergency access" }</h3>
             <p class="muted">{ "Opens the whole chart at once for a limited time. The patient and the admins are told, and an admin reviews every use." }</p>
-            if let Some(f) = &*failure { <p class="banner banner-error" role="alert">{ f.clone() }</p> }
+            if let Some(f) = &*failure { <Notice text={f.clone()} error=true /> }
             <TextArea id="emergency-reason" label="Reason" value={(*reason).clone()}
                 oninput={let r = reason.clone(); Callback::from(move |v| r.set(v))} error={errors.get("reason")} />
             <TextField id="emergency-minutes" label="Minutes" value={(*minutes).clone()}
                 oninput={let m = minutes.clone(); Callback::from(move |v| m.set(v))} error={errors.get("minutes")} />
-            <button id="emergency-submit" type="submit" class="btn btn-danger">{ "Open emergency access" }</button>
+            <ConfirmButton id="emergency-submit" label="Open emergency access" {question}
+                confirm="Yes, open the chart" {check} onconfirm={open} disabled={opening.blocked()} />
         </form>
     }
 }

@@ -1,31 +1,36 @@
 //! Patient (or guardian): "who saw my data" — the ledger events about the
-//! chart, newest first, each with a badge this browser verified itself
-//! (inclusion proof + signed checkpoint + consistency, see `crate::verify`).
-//! Open emergency accesses to the chart are shown on top.
+//! chart in plain words, one row per chart opening (the single entries on
+//! expand), filtered by person, kind and date, each row with a badge this
+//! browser verified itself (see `crate::verify`). Open emergency accesses
+//! to the chart are shown on top.
 
-use std::collections::HashMap;
-
+use shared::ledger::Outcome;
 use shared::patients::PatientProfile;
 use yew::prelude::*;
 
 use crate::api;
 use crate::api::ledger::EventFilter;
+use crate::components::access_groups::{group, Group};
 use crate::components::chart_switcher::WithChart;
 use crate::components::countdown::Countdown;
-use crate::components::events::EventTable;
+use crate::components::events::{person, Names};
+use crate::components::field::control_value;
 use crate::components::pager::Pager;
 use crate::components::status::Empty;
+use crate::components::time;
+use crate::components::verify_badge::VerifyBadge;
 use crate::hooks::{use_load, view_load};
 use crate::session::use_session;
+use crate::words::{action_words, basis_words, outcome_words, Topic};
 
-const PAGE: i64 = 20;
+const PAGE: i64 = 100;
 
 #[function_component(AccessLog)]
 pub fn access_log() -> Html {
     html! {
         <section class="page">
             <h1>{ "Who saw my data" }</h1>
-            <p class="muted">{ "Every access to this chart is written to a tamper-evident ledger. The ✓ badge means this browser checked the entry's proof against the ledger's signed checkpoint." }</p>
+            <p class="muted">{ "Every access to this chart is written to a tamper-evident ledger. The ✓ badge means this browser checked the entries' proofs against the ledger's signed checkpoint." }</p>
             <WithChart render={Callback::from(|p: PatientProfile| html! { <LogView key={p.id.to_string()} profile={p.clone()} /> })} />
         </section>
     }
@@ -39,36 +44,61 @@ struct ViewProps {
 #[function_component(LogView)]
 fn log_view(props: &ViewProps) -> Html {
     let session = use_session();
-    let offset = use_state(|| 0i64);
-    let filter = EventFilter {
+    let filter = use_state(|| EventFilter {
         patient: Some(props.profile.id.0),
         limit: PAGE,
-        offset: *offset,
         ..Default::default()
-    };
-    let events = use_load(filter, |f| async move { api::ledger::events(&f).await });
-    let names = use_load((), |_| async { api::patients::clinicians("").await });
+    });
+    let topic = use_state(|| None::<Topic>);
+    let events = use_load((*filter).clone(), |f| async move {
+        api::ledger::events(&f).await
+    });
+    let clinicians = use_load((), |_| async { api::patients::clinicians("").await });
     let emergencies = use_load(props.profile.id, |id| async move {
         api::emergency::list(Some(id), Some("open")).await
     });
 
-    let mut name_map: HashMap<uuid::Uuid, String> = HashMap::new();
-    if let Some(page) = names.ready() {
+    let mut names = Names::new();
+    if let Some(page) = clinicians.ready() {
         for c in &page.items {
-            name_map.insert(c.user_id.0, c.display_name.clone());
+            names.insert(c.user_id.0, c.display_name.clone());
         }
     }
-    if let Some(u) = session.user() {
-        name_map.insert(u.id.0, format!("{} (you)", u.display_name));
-    }
     if let Some(uid) = props.profile.user_id {
-        name_map
-            .entry(uid.0)
-            .or_insert_with(|| props.profile.full_name.clone());
+        names.insert(uid.0, props.profile.full_name.clone());
     }
+    if let Some(u) = session.user() {
+        names.insert(u.id.0, format!("You ({})", u.display_name));
+    }
+    let mut people: Vec<(uuid::Uuid, String)> =
+        names.iter().map(|(k, v)| (*k, v.clone())).collect();
+    people.sort_by(|a, b| a.1.cmp(&b.1));
+
+    let set = |apply: fn(&mut EventFilter, String)| {
+        let filter = filter.clone();
+        Callback::from(move |e: Event| {
+            let mut next = (*filter).clone();
+            apply(&mut next, control_value(&e));
+            next.offset = 0;
+            filter.set(next);
+        })
+    };
+    let on_person = set(|f, v| f.actor = v.parse().ok());
+    let on_from = set(|f, v| f.from = time::start_of_local_day(&v));
+    let on_to =
+        set(|f, v| f.to = time::end_of_local_day(&v).map(|t| t + chrono::Duration::seconds(1)));
+    let on_topic = {
+        let topic = topic.clone();
+        Callback::from(move |e: Event| topic.set(Topic::parse(&control_value(&e))))
+    };
     let on_page = {
-        let offset = offset.clone();
-        Callback::from(move |o| offset.set(o))
+        let filter = filter.clone();
+        Callback::from(move |o| {
+            filter.set(EventFilter {
+                offset: o,
+                ..(*filter).clone()
+            })
+        })
     };
     html! {
         <>
@@ -80,16 +110,124 @@ fn log_view(props: &ViewProps) -> Html {
                     </p>
                 }) }
             }
-            { view_load(&events.state, |page| if page.items.is_empty() {
-                html! { <Empty text="No one has accessed this chart yet." /> }
-            } else {
+            <form class="filters" aria-label="Filter the log" onsubmit={|e: SubmitEvent| e.prevent_default()}>
+                <div class="field">
+                    <label for="log-person">{ "Who" }</label>
+                    <select id="log-person" onchange={on_person}>
+                        <option value="" selected={filter.actor.is_none()}>{ "Anyone" }</option>
+                        { for people.iter().map(|(id, n)| html! {
+                            <option value={id.to_string()} selected={filter.actor == Some(*id)}>{ n.clone() }</option>
+                        }) }
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="log-topic">{ "What" }</label>
+                    <select id="log-topic" onchange={on_topic}>
+                        <option value="" selected={topic.is_none()}>{ "Everything" }</option>
+                        { for Topic::ALL.into_iter().map(|t| html! {
+                            <option value={t.key()} selected={*topic == Some(t)}>{ t.words() }</option>
+                        }) }
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="log-from">{ "From" }</label>
+                    <input id="log-from" type="date" onchange={on_from} />
+                </div>
+                <div class="field">
+                    <label for="log-to">{ "Until" }</label>
+                    <input id="log-to" type="date" onchange={on_to} />
+                </div>
+            </form>
+            { view_load(&events.state, |page| {
+                let groups = group(&page.items, *topic);
                 html! {
                     <>
-                        <EventTable id="access-log" items={page.items.clone()} names={name_map.clone()} verify=true />
+                        if groups.is_empty() {
+                            <Empty text="Nothing in the log matches." />
+                        } else {
+                            <div class="table-wrap"><table id="access-log" class="table events">
+                                <caption class="sr-only">{ "Who accessed this chart, newest first" }</caption>
+                                <thead><tr><th>{ "When" }</th><th>{ "Who" }</th><th>{ "What" }</th>
+                                    <th>{ "Grounds" }</th><th>{ "Ledger" }</th></tr></thead>
+                                <tbody>{ for groups.into_iter().map(|g| {
+                                    let key = g.first().event.seq.to_string();
+                                    html! { <GroupRow {key} group={g} names={names.clone()} /> }
+                                }) }</tbody>
+                            </table></div>
+                        }
                         <Pager total={page.total} limit={page.limit} offset={page.offset} onpage={on_page.clone()} />
                     </>
                 }
             }) }
         </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RowProps {
+    group: Group,
+    names: Names,
+}
+
+#[function_component(GroupRow)]
+fn group_row(props: &RowProps) -> Html {
+    let open = use_state(|| false);
+    let g = &props.group;
+    let first = &g.first().event;
+    let b = &first.body;
+    let n = g.items.len();
+    let oldest = &g.items[n - 1].event.body;
+    let when = if n > 1 {
+        format!(
+            "{} – {}",
+            time::local(&oldest.time),
+            time::local_time(&b.time)
+        )
+    } else {
+        time::local(&b.time)
+    };
+    let what = if g.is_opening() {
+        if n == 1 {
+            "opened the chart (1 record)".to_owned()
+        } else {
+            format!("opened the chart ({n} records)")
+        }
+    } else {
+        action_words(b.action).to_owned()
+    };
+    let denied = b.outcome != Outcome::Allowed;
+    let toggle = {
+        let open = open.clone();
+        Callback::from(move |_: MouseEvent| open.set(!*open))
+    };
+    let details_id = format!("details-{}", first.seq);
+    html! {
+        <tr data-seq={first.seq.to_string()} data-action={b.action.as_str()} data-count={n.to_string()}>
+            <td data-label="When">{ when }</td>
+            <td data-label="Who">{ person(&props.names, b.actor_id, b.actor_role) }
+                if let Some(r) = b.actor_role { <span class="muted">{ format!(" ({r})") }</span> }</td>
+            <td data-label="What">
+                { what }
+                if denied { { " " }<span class="badge badge-bad">{ outcome_words(b.outcome) }</span> }
+                if n > 1 {
+                    { " " }
+                    <button type="button" class="btn btn-small btn-quiet expand" aria-expanded={open.to_string()}
+                        aria-controls={details_id.clone()} onclick={toggle}>
+                        { if *open { "Hide details" } else { "Details" } }
+                    </button>
+                    if *open {
+                        <ul id={details_id} class="group-details">
+                            { for g.items.iter().map(|i| html! {
+                                <li data-seq={i.event.seq.to_string()}>
+                                    { format!("{} · {} · entry #{}", time::local(&i.event.body.time), action_words(i.event.body.action), i.event.seq) }
+                                </li>
+                            }) }
+                        </ul>
+                    }
+                }
+            </td>
+            <td data-label="Grounds">{ b.basis.map(|x| basis_words(x.kind)).unwrap_or_default() }</td>
+            <td data-label="Ledger"><VerifyBadge seqs={g.seqs()} /></td>
+        </tr>
     }
 }

@@ -51,7 +51,7 @@ pub fn chart_view(props: &ChartViewProps) -> Html {
                 </div>
                 <aside class="split-side">
                     <RecordForm patient={p.id} kinds={vec![RecordKind::Allergy, RecordKind::Document]} onsaved={on_saved} />
-                    <FhirDownload patient={p.id} />
+                    <FhirDownload patient={p.id} name={p.full_name.clone()} />
                 </aside>
             </div>
         </>

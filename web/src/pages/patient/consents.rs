@@ -8,11 +8,12 @@ use yew::prelude::*;
 
 use crate::api;
 use crate::components::chart_switcher::WithChart;
+use crate::components::confirm::ConfirmButton;
 use crate::components::field::{FieldErrors, SelectField, TextField};
 use crate::components::scope::{access_label, describe, ScopeChoice, ScopePicker};
-use crate::components::status::{outcome, Empty};
+use crate::components::status::{outcome, Empty, Notice};
 use crate::components::time;
-use crate::hooks::{use_load, view_load};
+use crate::hooks::{use_in_flight, use_load, view_load, InFlight};
 
 #[function_component(Consents)]
 pub fn consents() -> Html {
@@ -38,10 +39,14 @@ fn consents_view(props: &ViewProps) -> Html {
         |id| async move { api::consents::list(Some(id), None).await },
     );
     let message = use_state(|| None::<Result<String, String>>);
+    let revoking = use_in_flight();
     let revoke = {
-        let (message, reload) = (message.clone(), list.reload.clone());
+        let (message, reload, revoking) = (message.clone(), list.reload.clone(), revoking.clone());
         Callback::from(move |c: Consent| {
-            let (message, reload) = (message.clone(), reload.clone());
+            if !revoking.start() {
+                return;
+            }
+            let (message, reload, revoking) = (message.clone(), reload.clone(), revoking.clone());
             yew::platform::spawn_local(async move {
                 match api::consents::revoke(c.id).await {
                     Ok(()) => {
@@ -50,6 +55,7 @@ fn consents_view(props: &ViewProps) -> Html {
                     }
                     Err(e) => message.set(Some(Err(e.message()))),
                 }
+                revoking.idle();
             });
         })
     };
@@ -68,7 +74,7 @@ fn consents_view(props: &ViewProps) -> Html {
             { outcome(&message) }
             <div class="split">
                 <div class="split-main">
-                    { view_load(&list.state, |page| consents_table(&page.items, &revoke)) }
+                    { view_load(&list.state, |page| consents_table(&page.items, &revoke, &revoking)) }
                 </div>
                 <aside class="split-side"><GrantForm patient={props.profile.clone()} ongranted={granted} /></aside>
             </div>
@@ -84,7 +90,7 @@ fn status_badge(s: ConsentStatus) -> Html {
     }
 }
 
-fn consents_table(items: &[Consent], revoke: &Callback<Consent>) -> Html {
+fn consents_table(items: &[Consent], revoke: &Callback<Consent>, busy: &InFlight) -> Html {
     if items.is_empty() {
         return html! { <Empty text="No one has been granted access to this chart." /> };
     }
@@ -93,7 +99,7 @@ fn consents_table(items: &[Consent], revoke: &Callback<Consent>) -> Html {
     html! {
         <div class="table-wrap"><table id="consents-table" class="table">
             <thead><tr><th>{ "Clinician" }</th><th>{ "Covers" }</th><th>{ "Access" }</th>
-                <th>{ "Granted" }</th><th>{ "Until" }</th><th>{ "Status" }</th><th></th></tr></thead>
+                <th>{ "Granted" }</th><th>{ "Until" }</th><th>{ "Status" }</th><th><span class="sr-only">{ "Action" }</span></th></tr></thead>
             <tbody>{ for rows.into_iter().map(|c| {
                 let active = c.status == ConsentStatus::Active;
                 let cb = revoke.clone();
@@ -108,7 +114,9 @@ fn consents_table(items: &[Consent], revoke: &Callback<Consent>) -> Html {
                         <td data-label="Status">{ status_badge(c.status) }</td>
                         <td class="actions">
                             if active {
-                                <button class="btn btn-small btn-danger revoke" onclick={move |_| cb.emit(cc.clone())}>{ "Revoke" }</button>
+                                <ConfirmButton label="Revoke" class="revoke" small=true disabled={busy.blocked()}
+                                    question={format!("Revoke access for {}?", c.grantee_name)} confirm="Yes, revoke"
+                                    onconfirm={move |_| cb.emit(cc.clone())} />
                             }
                         </td>
                     </tr>
@@ -132,6 +140,7 @@ fn grant_form(props: &GrantProps) -> Html {
     let expires = use_state(String::new);
     let errors = use_state(FieldErrors::default);
     let failure = use_state(|| None::<String>);
+    let sending = use_in_flight();
 
     let onsubmit = {
         let (grantee, scope, expires, errors, failure) = (
@@ -141,6 +150,7 @@ fn grant_form(props: &GrantProps) -> Html {
             errors.clone(),
             failure.clone(),
         );
+        let sending = sending.clone();
         let (patient, ongranted) = (props.patient.id, props.ongranted.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -164,6 +174,9 @@ fn grant_form(props: &GrantProps) -> Html {
             let (Ok(who), Ok(sc), Ok(until)) = (who, sc, until) else {
                 return;
             };
+            if !sending.start() {
+                return;
+            }
             let body = GrantConsentRequest {
                 patient_id: patient,
                 grantee_id: who,
@@ -171,11 +184,12 @@ fn grant_form(props: &GrantProps) -> Html {
                 scope: sc,
                 expires_at: until,
             };
-            let (failure, ongranted, grantee, expires) = (
+            let (failure, ongranted, grantee, expires, sending) = (
                 failure.clone(),
                 ongranted.clone(),
                 grantee.clone(),
                 expires.clone(),
+                sending.clone(),
             );
             yew::platform::spawn_local(async move {
                 match api::consents::grant(&body).await {
@@ -187,6 +201,7 @@ fn grant_form(props: &GrantProps) -> Html {
                     }
                     Err(e) => failure.set(Some(e.message())),
                 }
+                sending.idle();
             });
         })
     };
@@ -207,7 +222,7 @@ fn grant_form(props: &GrantProps) -> Html {
     html! {
         <form id="grant-form" class="card form-grid" {onsubmit} novalidate=true>
             <h2>{ "Grant access" }</h2>
-            if let Some(f) = &*failure { <p class="banner banner-error" role="alert">{ f.clone() }</p> }
+            if let Some(f) = &*failure { <Notice text={f.clone()} error=true /> }
             <SelectField id="grantee" label="Clinician" {options} value={(*grantee).clone()}
                 onchange={let g = grantee.clone(); Callback::from(move |v| g.set(v))} error={errors.get("grantee")} />
             <ScopePicker id="grant" value={(*scope).clone()} onchange={let s = scope.clone(); Callback::from(move |v| s.set(v))}
@@ -215,7 +230,8 @@ fn grant_form(props: &GrantProps) -> Html {
             <TextField id="grant-expires" label="Until (optional)" input_type="date" value={(*expires).clone()}
                 oninput={let x = expires.clone(); Callback::from(move |v| x.set(v))} error={errors.get("expires")}
                 hint={AttrValue::Static("Access ends at the end of that day; leave empty for no expiry")} />
-            <button id="grant-submit" type="submit" class="btn btn-primary">{ "Grant access" }</button>
+            <button id="grant-submit" type="submit" class="btn btn-primary" disabled={sending.blocked()}>
+                { if sending.blocked() { "Granting…" } else { "Grant access" } }</button>
         </form>
     }
 }

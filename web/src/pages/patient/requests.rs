@@ -8,11 +8,12 @@ use yew::prelude::*;
 
 use crate::api;
 use crate::components::chart_switcher::WithChart;
+use crate::components::confirm::ConfirmButton;
 use crate::components::field::TextField;
 use crate::components::scope::{access_label, describe, ScopeChoice, ScopePicker};
-use crate::components::status::{outcome, Empty};
+use crate::components::status::{outcome, Empty, Notice};
 use crate::components::time;
-use crate::hooks::{use_load, view_load};
+use crate::hooks::{use_in_flight, use_load, view_load};
 
 #[function_component(Requests)]
 pub fn requests() -> Html {
@@ -79,7 +80,21 @@ fn pending_card(props: &PendingProps) -> Html {
     let hours = use_state(|| r.duration_hours.to_string());
     let note = use_state(String::new);
     let error = use_state(|| None::<String>);
+    let deciding = use_in_flight();
 
+    // A decision is sent once: the card stays locked after a success (the
+    // list reloads without it) and unlocks after a failure.
+    let finish = {
+        let (deciding, done) = (deciding.clone(), props.ondone.clone());
+        Callback::from(move |m: Result<String, String>| {
+            if m.is_ok() {
+                deciding.done();
+            } else {
+                deciding.idle();
+            }
+            done.emit(m);
+        })
+    };
     let approve = {
         let (r, narrowing, scope, hours, error, done) = (
             r.clone(),
@@ -87,8 +102,9 @@ fn pending_card(props: &PendingProps) -> Html {
             scope.clone(),
             hours.clone(),
             error.clone(),
-            props.ondone.clone(),
+            finish.clone(),
         );
+        let deciding = deciding.clone();
         Callback::from(move |_: MouseEvent| {
             let body = if *narrowing {
                 let sc = match scope.scope() {
@@ -109,6 +125,9 @@ fn pending_card(props: &PendingProps) -> Html {
             } else {
                 ApproveAccessRequest::default()
             };
+            if !deciding.start() {
+                return;
+            }
             let (id, name, done) = (r.id, r.requester_name.clone(), done.clone());
             yew::platform::spawn_local(async move {
                 done.emit(match api::consents::approve(id, &body).await {
@@ -119,13 +138,12 @@ fn pending_card(props: &PendingProps) -> Html {
         })
     };
     let deny = {
-        let (id, name, note, done) = (
-            r.id,
-            r.requester_name.clone(),
-            note.clone(),
-            props.ondone.clone(),
-        );
-        Callback::from(move |_: MouseEvent| {
+        let (id, name, note, done) = (r.id, r.requester_name.clone(), note.clone(), finish);
+        let deciding = deciding.clone();
+        Callback::from(move |_: ()| {
+            if !deciding.start() {
+                return;
+            }
             let text = note.trim().to_owned();
             let body = DenyAccessRequest {
                 note: (!text.is_empty()).then_some(text),
@@ -147,7 +165,7 @@ fn pending_card(props: &PendingProps) -> Html {
             </div>
             <p class="purpose">{ format!("“{}”", r.purpose) }</p>
             <p class="muted">{ format!("Asks for: {} · {} · {} hours", describe(&r.scope), access_label(r.access), r.duration_hours) }</p>
-            if let Some(e) = &*error { <p class="banner banner-error" role="alert">{ e.clone() }</p> }
+            if let Some(e) = &*error { <Notice text={e.clone()} error=true /> }
             if *narrowing {
                 <ScopePicker id={format!("narrow-{}", r.id)} value={(*scope).clone()} onchange={let s = scope.clone(); Callback::from(move |v| s.set(v))} />
                 <TextField id={format!("narrow-hours-{}", r.id)} label="Hours" value={(*hours).clone()}
@@ -156,13 +174,15 @@ fn pending_card(props: &PendingProps) -> Html {
             <TextField id={format!("deny-note-{}", r.id)} label="Note if you deny (optional)" value={(*note).clone()}
                 oninput={let n = note.clone(); Callback::from(move |v| n.set(v))} />
             <div class="form-actions">
-                <button class="btn btn-primary approve" onclick={approve}>
+                <button class="btn btn-primary approve" onclick={approve} disabled={deciding.blocked()}>
                     { if *narrowing { "Approve narrower" } else { "Approve" } }
                 </button>
                 if !*narrowing {
-                    <button class="btn narrow" onclick={let n = narrowing.clone(); move |_| n.set(true)}>{ "Narrow…" }</button>
+                    <button class="btn narrow" disabled={deciding.blocked()} onclick={let n = narrowing.clone(); move |_| n.set(true)}>{ "Narrow…" }</button>
                 }
-                <button class="btn btn-danger deny" onclick={deny}>{ "Deny" }</button>
+                <ConfirmButton label="Deny" class="deny" disabled={deciding.blocked()}
+                    question={format!("Deny the request from {}?", r.requester_name)} confirm="Yes, deny"
+                    onconfirm={deny} />
             </div>
         </article>
     }
