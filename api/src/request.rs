@@ -258,8 +258,13 @@ mod tests {
                 "{needle:?} with the id in:\n{text}"
             );
         }
+        // A record starts with its timestamp; an error's backtrace (when
+        // RUST_BACKTRACE is set) continues it on lines of its own.
         assert!(
-            lines.iter().all(|l| l.contains(&id)),
+            lines
+                .iter()
+                .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()))
+                .all(|l| l.contains(&id)),
             "every line has the id:\n{text}"
         );
     }
