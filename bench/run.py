@@ -106,9 +106,9 @@ def vm_hwm():
 
 
 # ---------------------------------------------------------------- wrk
-def wrk_once(script, url, conns, secs, env):
+def wrk_once(script, url, conns, secs, env, tag="scenario"):
     with open(os.path.join(HERE, script)) as a, open(os.path.join(HERE, "summary.lua")) as b:
-        combined = os.path.join(WORK, "scenario.lua")
+        combined = os.path.join(WORK, f"{tag}.lua")
         with open(combined, "w") as out:
             out.write(a.read() + "\n" + b.read())
     threads = min(2, conns)
@@ -178,6 +178,47 @@ def pgbench_scenario(name, script, db, conns, runs=RUNS, secs=DUR):
     log(f"{name}: {row['rps']:.0f} tps p50 {row['p50_ms']:.2f} ms p99 {row['p99_ms']:.2f} ms (runs {row['all_rps']})")
     results.append(row)
     return row
+
+
+def row_of(name, conns, secs, r, rss_mb, cmd):
+    return {"name": name, "kind": "wrk", "conns": conns, "runs": 1, "secs": secs, "rps": r["rps"],
+            "p50_ms": r["p50_us"] / 1000, "p99_ms": r["p99_us"] / 1000, "errors": r["errors"],
+            "requests": r["requests"], "all_rps": [round(r["rps"])], "rss_mb": rss_mb, "cmd": cmd}
+
+
+def guessing_flood(secs, read_env, me_env, flood_env, flood_conns=128):
+    """Wrong current passwords on POST /auth/password from `flood_conns`
+    connections while a doctor reads records and another user asks /auth/me,
+    all for `secs` seconds at once (three wrk processes). The flood answers
+    401 until the credential guard throttles it, then 429: every one of its
+    answers is a non-2xx by design."""
+    log(f"guessing flood: {flood_conns} connections on /auth/password for {secs}s, "
+        "while a doctor reads records (4 connections) and /auth/me is asked (2 connections)")
+    out = {}
+
+    def run(key, script, conns, env):
+        out[key] = wrk_once(script, BASE, conns, secs, env, tag=f"flood_{key}")
+
+    jobs = [("flood", "random_post.lua", flood_conns, flood_env), ("read", "random_get.lua", 4, read_env),
+            ("me", "random_get.lua", 2, me_env)]
+    with RssSampler() as s:
+        threads = [threading.Thread(target=run, args=j) for j in jobs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    rss = s.peak / 1024
+    for key, name, conns, cmd in [
+            ("flood", "guessing flood: wrong current password, POST /auth/password (401 then 429 by design)",
+             flood_conns, f"wrk -t2 -c{flood_conns} -d{secs}s -s bench/random_post.lua (POST /api/v1/auth/password)"),
+            ("read", "under the guessing flood: audited record read (doctor)", 4,
+             f"wrk -t2 -c4 -d{secs}s -s bench/random_get.lua (GET /api/v1/records/{{id}}), alongside"),
+            ("me", "under the guessing flood: GET /auth/me (another user)", 2,
+             f"wrk -t2 -c2 -d{secs}s -s bench/random_get.lua (GET /api/v1/auth/me), alongside")]:
+        if key in out:
+            row = row_of(name, conns, secs, out[key], rss, cmd)
+            log(f"{name}: {row['rps']:.0f} req/s p99 {row['p99_ms']:.2f} ms errors {row['errors']}")
+            results.append(row)
 
 
 def write_lines(name, lines):
@@ -399,6 +440,18 @@ def main():
             p = subprocess.run([E["BENCH_ARGON2_BIN"], str(c), str(DUR)], capture_output=True, text=True, check=True)
             info["argon2"][str(c)] = json.loads(p.stdout.strip().splitlines()[-1])
             log(f"bare argon2 at {c} thread(s): {info['argon2'][str(c)]['per_sec']:.1f} hashes/s")
+
+    # (9) password guessing with a stolen token while others work (last: it
+    # leaves nurse_kim throttled from this address)
+    if want("guessing"):
+        flood = write_lines("guess_bodies.txt", ["/api/v1/auth/password\t" + json.dumps(
+            {"current_password": f"wrong-guess-{i:05d}", "new_password": "Bench-new-password-1"})
+            for i in range(1000)])
+        me = write_lines("me_paths.txt", ["/api/v1/auth/me"])
+        guessing_flood(int(E.get("BENCH_GUESS_SECONDS", "15")),
+                       read_env={"BENCH_TOKEN": login(dr), "BENCH_PATHS": read_paths},
+                       me_env={"BENCH_TOKEN": login("patient1"), "BENCH_PATHS": me},
+                       flood_env={"BENCH_TOKEN": login("nurse_kim"), "BENCH_BODIES": flood})
 
     info["hwm_mb"] = vm_hwm() / 1024
     info["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -9,7 +9,8 @@
 # BENCH_WARMUP (3), BENCH_CONNECTIONS (64), BENCH_PATIENTS (1000),
 # BENCH_DOCTORS (20), BENCH_RECORDS_PER_PATIENT (10), BENCH_SEED_SECONDS
 # (cap on record seeding, 240), BENCH_LEDGER_EVENTS (1000000),
-# BENCH_ONLY (comma list of write,consent,accesslog,login,ledger),
+# BENCH_ONLY (comma list of write,consent,accesslog,login,ledger,guessing),
+# BENCH_GUESS_SECONDS (the guessing flood's length, 15),
 # CARELEDGER_BIN (skip the build and use this binary), BENCH_OUT (BENCHMARKS.md).
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"

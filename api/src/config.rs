@@ -15,6 +15,7 @@
 //! | `CARELEDGER_COOKIE_SECURE` | `true` in production | mark the refresh cookie `Secure` |
 //! | `CARELEDGER_RATE_LIMITS` | `on` | `off` disables per-process rate limits (benchmarks only) |
 //! | `CARELEDGER_REQUIRE_ADMIN_TOTP` | `true` in production | admins must use two-factor sign-in |
+//! | `CARELEDGER_TRUSTED_PROXIES` | none | reverse proxies (addresses/CIDRs) whose `X-Forwarded-For` is believed (`client_addr`) |
 //! | `LOG_FORMAT` | text | `json` for JSON lines |
 //! | `CARELEDGER_LEDGER_ORIGIN` | `careledger.local/ledger` | checkpoint origin and signing key name |
 //! | `CARELEDGER_SEQUENCER` | `on` | `off`: this process never sequences (another process must) |
@@ -31,6 +32,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 
+use crate::auth::throttle::GuardSettings;
+use crate::client_addr::TrustedProxies;
 use crate::rate_limit::RateLimits;
 use crate::secret::Secret;
 
@@ -61,6 +64,10 @@ pub struct Settings {
     pub cookie_secure: bool,
     pub log_json: bool,
     pub rate_limits: RateLimits,
+    /// The credential guard's delays and ceilings (`auth::throttle`).
+    pub guard: GuardSettings,
+    /// Proxies whose `X-Forwarded-For` names the client (`client_addr`).
+    pub trusted_proxies: TrustedProxies,
     pub require_admin_totp: bool,
     pub ledger: LedgerSettings,
 }
@@ -199,6 +206,10 @@ impl Settings {
             Some("off") => RateLimits::unlimited(),
             Some(other) => bail!("CARELEDGER_RATE_LIMITS must be on or off, not {other:?}"),
         };
+        if let Some(list) = var("CARELEDGER_TRUSTED_PROXIES") {
+            settings.trusted_proxies = TrustedProxies::parse(&list)
+                .map_err(|e| anyhow::anyhow!("CARELEDGER_TRUSTED_PROXIES: {e}"))?;
+        }
         settings.ledger = LedgerSettings::from_env(&var)?;
         if let Some(f) = var("CARELEDGER_JWT_KEY_FILE") {
             settings.jwt_key_file = f.into();
@@ -235,6 +246,8 @@ impl Settings {
             cookie_secure: false,
             log_json: false,
             rate_limits: RateLimits::default(),
+            guard: GuardSettings::default(),
+            trusted_proxies: TrustedProxies::default(),
             require_admin_totp: environment == Environment::Production,
             ledger: LedgerSettings::default(),
         }

@@ -46,7 +46,7 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     UnsupportedMediaType(String),
-    #[error("account is temporarily locked after repeated failed sign-ins")]
+    #[error("too many failed attempts; wait before trying again")]
     Locked { retry_after_secs: u64 },
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64 },

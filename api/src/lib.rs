@@ -4,6 +4,7 @@
 pub mod access;
 pub mod auth;
 pub mod cli;
+pub mod client_addr;
 pub mod clinical;
 pub mod config;
 pub mod crypto;

@@ -1,8 +1,14 @@
-//! Per-process token-bucket rate limits for sign-in, registration and
-//! expensive endpoints, keyed by source address and by account. They sit in
-//! front of the account lockout (which is in PostgreSQL and shared by every
-//! process); these buckets are per process, so N api processes allow N times
-//! the rate — the lockout is what bounds password guessing.
+//! Per-process token-bucket rate limits for credential checks, registration
+//! and expensive endpoints, keyed by source address (the client address of
+//! [`crate::client_addr`], through `RequestContext::source_key`) or by
+//! signed-in user. They sit in front of the credential guard
+//! (`auth::guard`, in PostgreSQL and shared by every process); these buckets
+//! are per process, so N api processes allow N times the rate — the guard is
+//! what bounds password guessing.
+//!
+//! There is deliberately no bucket per *account name*: anyone could empty
+//! it and lock the owner out (the guard's account-wide ceiling spares
+//! sources that have not failed instead).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -12,8 +18,8 @@ use crate::error::ApiError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
+    /// Every credential check (sign-in, password change, two-factor).
     LoginByAddress,
-    LoginByAccount,
     RegisterByAddress,
     ExpensiveByUser,
     /// Whole-ledger verification reads and re-hashes every event.
@@ -30,7 +36,6 @@ pub struct Rule {
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimits {
     pub login_by_address: Rule,
-    pub login_by_account: Rule,
     pub register_by_address: Rule,
     pub expensive_by_user: Rule,
     pub ledger_verify_by_user: Rule,
@@ -42,10 +47,6 @@ impl Default for RateLimits {
             login_by_address: Rule {
                 burst: 30,
                 per_minute: 30,
-            },
-            login_by_account: Rule {
-                burst: 10,
-                per_minute: 10,
             },
             register_by_address: Rule {
                 burst: 10,
@@ -72,7 +73,6 @@ impl RateLimits {
         };
         Self {
             login_by_address: open,
-            login_by_account: open,
             register_by_address: open,
             expensive_by_user: open,
             ledger_verify_by_user: open,
@@ -82,7 +82,6 @@ impl RateLimits {
     fn rule(&self, scope: Scope) -> Rule {
         match scope {
             Scope::LoginByAddress => self.login_by_address,
-            Scope::LoginByAccount => self.login_by_account,
             Scope::RegisterByAddress => self.register_by_address,
             Scope::ExpensiveByUser => self.expensive_by_user,
             Scope::LedgerVerifyByUser => self.ledger_verify_by_user,

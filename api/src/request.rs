@@ -1,6 +1,7 @@
 //! One id per HTTP request, and the per-request metadata recorded with
-//! ledger events ([`RequestContext`]: that id and the peer's address;
-//! forwarding headers are not trusted).
+//! ledger events ([`RequestContext`]: that id and the client's address as
+//! [`crate::client_addr`] decides it — `X-Forwarded-For` only from a
+//! trusted proxy).
 //!
 //! [`track`] (the outermost middleware) gives every request a fresh UUID v4
 //! and, for the whole request, makes it
@@ -41,6 +42,8 @@ use crate::error::ApiError;
 /// The response header that carries the request id.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
+const FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+
 /// The longest client `X-Request-Id` kept (as `client_request_id`) in logs.
 const MAX_CLIENT_ID_LEN: usize = 64;
 
@@ -70,7 +73,10 @@ pub fn current() -> Option<String> {
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     pub request_id: String,
+    /// The client's address, recorded with ledger events.
     pub source_addr: Option<String>,
+    /// The same address, parsed: what per-source limits key on.
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 impl RequestContext {
@@ -79,20 +85,43 @@ impl RequestContext {
         Self {
             request_id: format!("{label}-{}", uuid::Uuid::new_v4()),
             source_addr: None,
+            client_ip: None,
         }
     }
 
+    /// The key per-source limits count under ([`crate::client_addr::source_key`]).
+    pub fn source_key(&self) -> String {
+        self.client_ip
+            .map_or_else(|| "unknown".to_owned(), crate::client_addr::source_key)
+    }
+
     /// The context of an HTTP request: the id [`track`] issued (a fresh one
-    /// if the middleware is not installed) and the peer's address.
+    /// if the middleware is not installed) and the client's address
+    /// (`X-Forwarded-For` believed only from the app's trusted proxies).
     pub fn of(req: &HttpRequest) -> Self {
         let request_id = req
             .extensions()
             .get::<RequestId>()
             .map(|id| id.0.clone())
             .unwrap_or_else(|| RequestId::new().0);
+        let trusted = req
+            .app_data::<actix_web::web::Data<crate::state::AppState>>()
+            .map(|s| &s.settings.trusted_proxies);
+        let peer = req.peer_addr().map(|a| a.ip());
+        let client_ip = match trusted {
+            Some(trusted) => crate::client_addr::client_addr(
+                peer,
+                req.headers()
+                    .get_all(FORWARDED_FOR)
+                    .filter_map(|v| v.to_str().ok()),
+                trusted,
+            ),
+            None => peer,
+        };
         Self {
             request_id,
-            source_addr: req.peer_addr().map(|a| a.ip().to_string()),
+            source_addr: client_ip.map(|ip| ip.to_string()),
+            client_ip,
         }
     }
 }

@@ -71,7 +71,13 @@ fn seed_accounts(conn: &mut PgConnection) -> Result<SeedOutcome, ApiError> {
         for (username, role, name) in DEMO_USERS {
             let mut account = NewAccount::parse(username, DEMO_PASSWORD, *role, name)?;
             account.is_demo = true;
-            accounts::create(conn, account, NewEvent::new(Action::UserCreated, &ctx))?;
+            // The seed is a CLI step, not a request: hashing here holds no
+            // pooled connection another user waits for.
+            accounts::create(
+                conn,
+                account.hash_now()?,
+                NewEvent::new(Action::UserCreated, &ctx),
+            )?;
         }
         Ok(SeedOutcome::Created(DEMO_USERS.len()))
     }

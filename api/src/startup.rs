@@ -97,6 +97,11 @@ impl Application {
             crate::log::push::spawn(state.db.clone(), state.settings.ledger.witnesses.clone());
         }
         crate::idempotency::spawn_sweeper(state.db.clone());
+        auth::guard::spawn_sweeper(
+            state.db.clone(),
+            state.settings.guard.window,
+            std::time::Duration::from_secs(10 * 60),
+        );
         let server = HttpServer::new(move || build_app(state.clone()))
             .listen(listener)?
             .run();

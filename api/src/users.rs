@@ -3,6 +3,10 @@
 //! Admin changes are audited actions (their event is recorded by
 //! `access::audited`); [`create`] records its own event for the callers that
 //! decide nothing (self-registration, the demo seed).
+//!
+//! Passwords arrive here already hashed ([`HashedAccount`],
+//! [`AccountChange::password`]): argon2 runs before the transaction opens
+//! ([`NewAccount::hashed`]), never inside it.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -11,7 +15,7 @@ use shared::users::UserSummary;
 use shared::{Role, UserId};
 use uuid::Uuid;
 
-use crate::auth::password;
+use crate::auth::password::{self, HashedPassword};
 use crate::auth::sessions::{self, RevokeReason};
 use crate::db::schema::users;
 use crate::error::ApiError;
@@ -71,7 +75,39 @@ pub struct NewAccount {
     pub is_demo: bool,
 }
 
+/// A new account whose password is hashed: what [`insert`] stores.
+pub struct HashedAccount {
+    pub username: Username,
+    pub password_hash: HashedPassword,
+    pub role: Role,
+    pub display_name: DisplayName,
+    pub is_demo: bool,
+}
+
 impl NewAccount {
+    /// Hashes the password off the executor and outside any transaction
+    /// (request handlers; see `auth::password`).
+    pub async fn hashed(self) -> Result<HashedAccount, ApiError> {
+        let hash = password::hash_async(self.password.expose().to_owned()).await?;
+        Ok(self.with_hash(hash))
+    }
+
+    /// Hashes on the calling thread (seed, CLI, tests).
+    pub fn hash_now(self) -> Result<HashedAccount, ApiError> {
+        let hash = password::hash_now(self.password.expose())?;
+        Ok(self.with_hash(hash))
+    }
+
+    fn with_hash(self, password_hash: HashedPassword) -> HashedAccount {
+        HashedAccount {
+            username: self.username,
+            password_hash,
+            role: self.role,
+            display_name: self.display_name,
+            is_demo: self.is_demo,
+        }
+    }
+
     pub fn parse(
         username: &str,
         password: &str,
@@ -96,15 +132,13 @@ pub fn find_by_id(conn: &mut PgConnection, id: Uuid) -> Result<Option<UserRow>, 
         .optional()?)
 }
 
-/// Locks the row so concurrent sign-ins for one account are evaluated one at a time.
-pub fn find_by_username_for_update(
+pub fn find_by_username(
     conn: &mut PgConnection,
     username: &str,
 ) -> Result<Option<UserRow>, ApiError> {
     Ok(users::table
         .filter(users::username.eq(username))
         .select(UserRow::as_select())
-        .for_update()
         .first(conn)
         .optional()?)
 }
@@ -114,7 +148,7 @@ pub fn find_by_username_for_update(
 /// An admin's creation goes through `access::audited` and [`insert`].
 pub fn create(
     conn: &mut PgConnection,
-    account: NewAccount,
+    account: HashedAccount,
     event: NewEvent,
 ) -> Result<UserRow, ApiError> {
     let row = insert(conn, account)?;
@@ -123,7 +157,7 @@ pub fn create(
 }
 
 /// Creates the account; the caller records the event.
-pub fn insert(conn: &mut PgConnection, account: NewAccount) -> Result<UserRow, ApiError> {
+pub fn insert(conn: &mut PgConnection, account: HashedAccount) -> Result<UserRow, ApiError> {
     let taken = users::table
         .filter(users::username.eq(account.username.as_str()))
         .select(users::id)
@@ -133,14 +167,13 @@ pub fn insert(conn: &mut PgConnection, account: NewAccount) -> Result<UserRow, A
         return Err(ApiError::Conflict("that username is taken".into()));
     }
     let id = Uuid::new_v4();
-    let hash = password::hash(account.password.expose())?;
     let row = diesel::insert_into(users::table)
         .values((
             users::id.eq(id),
             users::username.eq(account.username.as_str()),
             users::role.eq(account.role.as_str()),
             users::display_name.eq(account.display_name.into_inner()),
-            users::password_hash.eq(hash),
+            users::password_hash.eq(account.password_hash.as_str()),
             users::is_demo.eq(account.is_demo),
         ))
         .returning(UserRow::as_returning())
@@ -199,7 +232,8 @@ pub struct AccountChange {
     pub display_name: Option<DisplayName>,
     pub disabled: Option<bool>,
     pub unlock: bool,
-    pub password: Option<NewPassword>,
+    /// A new password, hashed before the change's transaction.
+    pub password: Option<HashedPassword>,
 }
 
 /// Applies an admin's change (the caller, an audited action, records it).
@@ -230,12 +264,7 @@ pub fn change(
         }
     }
     if change.unlock {
-        diesel::update(users::table.find(id))
-            .set((
-                users::failed_logins.eq(0),
-                users::locked_until.eq(None::<DateTime<Utc>>),
-            ))
-            .execute(conn)?;
+        crate::auth::guard::forget_account(conn, &current.username)?;
     }
     if let Some(pw) = change.password {
         set_password(conn, id, &pw)?;
@@ -248,11 +277,14 @@ pub fn change(
 }
 
 /// Stores a new hash and signs the account out everywhere.
-pub fn set_password(conn: &mut PgConnection, id: Uuid, pw: &NewPassword) -> Result<(), ApiError> {
-    let hash = password::hash(pw.expose())?;
+pub fn set_password(
+    conn: &mut PgConnection,
+    id: Uuid,
+    hash: &HashedPassword,
+) -> Result<(), ApiError> {
     diesel::update(users::table.find(id))
         .set((
-            users::password_hash.eq(hash),
+            users::password_hash.eq(hash.as_str()),
             users::updated_at.eq(Utc::now()),
         ))
         .execute(conn)?;

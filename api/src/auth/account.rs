@@ -2,7 +2,9 @@
 //! decision: who am I, token refresh (and a replayed refresh token),
 //! sign-out, password change, two-factor status, enrolment, on and off. Each records its ledger event in the
 //! caller's transaction, so handlers never write to the ledger themselves
-//! (sign-in's events are in [`super::login`]).
+//! (sign-in's events are in [`super::login`]). Those that check a password
+//! or a code (password change, two-factor confirm and off) go through the
+//! credential guard ([`super::guard`]) and hash outside any transaction.
 //!
 //! Functions that refuse but must keep what they did (a replayed refresh
 //! token revokes its session and is recorded) return the refusal as the
@@ -15,11 +17,12 @@ use shared::ledger::Action;
 use shared::UserId;
 
 use crate::auth::sessions::{self, RevokeReason, Rotation};
-use crate::auth::{mfa, password, AuthUser};
+use crate::auth::{guard, mfa, password, AuthUser};
 use crate::crypto::Sealer;
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
 use crate::request::RequestContext;
+use crate::state::AppState;
 use crate::users;
 
 const INVALID_REFRESH: &str = "missing or invalid refresh token";
@@ -116,50 +119,94 @@ pub fn sign_out(
     record(conn, Action::Logout, user, ctx)
 }
 
-/// Sets a new password after checking the current one; every session of
-/// the account ends (`password_changed`).
-pub fn change_password(
-    conn: &mut PgConnection,
-    user: AuthUser,
-    current: &str,
-    new: &NewPassword,
-    ctx: &RequestContext,
-) -> Result<(), ApiError> {
-    let row = own_row(conn, user)?;
-    if !password::verify(&row.password_hash, current)? {
-        return Err(ApiError::Unauthorized("current password is wrong"));
-    }
-    users::set_password(conn, user.id.0, new)?;
-    record(conn, Action::PasswordChanged, user, ctx)
+/// The caller's row, read outside any transaction (for the guard's name
+/// and the stored hash).
+async fn own_row_now(state: &AppState, user: AuthUser) -> Result<users::UserRow, ApiError> {
+    state.db.autocommit(move |conn| own_row(conn, user)).await
 }
 
-/// Confirms two-factor enrolment with a code (`mfa_enabled`); returns the
-/// recovery codes, shown once.
-pub fn enable_mfa(
-    conn: &mut PgConnection,
-    sealer: &Sealer,
+/// Checks the caller's own password through the credential guard: admitted
+/// (or `429 locked`), then verified outside any transaction. Returns the
+/// admitted attempt when the password was right.
+async fn check_own_password(
+    state: &AppState,
     user: AuthUser,
-    code: &str,
+    attempt: String,
     ctx: &RequestContext,
+) -> Result<Option<guard::Attempt>, ApiError> {
+    let row = own_row_now(state, user).await?;
+    let admitted = guard::admit(&state.db, state.settings.guard, &row.username, ctx).await?;
+    let ok = password::verify_async(row.password_hash, attempt).await?;
+    Ok(ok.then_some(admitted))
+}
+
+/// Sets a new password after checking the current one (through the
+/// credential guard: wrong guesses here are throttled like sign-in's);
+/// every session of the account ends (`password_changed`). Both argon2 runs
+/// happen before the transaction.
+pub async fn change_password(
+    state: &AppState,
+    user: AuthUser,
+    current: String,
+    new: NewPassword,
+    ctx: RequestContext,
+) -> Result<(), ApiError> {
+    let attempt = check_own_password(state, user, current, &ctx)
+        .await?
+        .ok_or(ApiError::Unauthorized("current password is wrong"))?;
+    let hash = password::hash_async(new.expose().to_owned()).await?;
+    state
+        .db
+        .run(move |conn| {
+            attempt.succeeded(conn)?;
+            users::set_password(conn, user.id.0, &hash)?;
+            record(conn, Action::PasswordChanged, user, &ctx)
+        })
+        .await
+}
+
+/// Confirms two-factor enrolment with a code (`mfa_enabled`), through the
+/// credential guard (a wrong code counts); returns the recovery codes,
+/// shown once.
+pub async fn enable_mfa(
+    state: &AppState,
+    user: AuthUser,
+    code: String,
+    ctx: RequestContext,
 ) -> Result<Vec<String>, ApiError> {
-    let codes = mfa::confirm(conn, sealer, user.id.0, code)?;
-    record(conn, Action::MfaEnabled, user, ctx)?;
-    Ok(codes)
+    let row = own_row_now(state, user).await?;
+    let attempt = guard::admit(&state.db, state.settings.guard, &row.username, &ctx).await?;
+    let sealer = state.sealer.clone();
+    state
+        .db
+        .run(move |conn| {
+            let codes = mfa::confirm(conn, &sealer, user.id.0, &code)?;
+            attempt.succeeded(conn)?;
+            record(conn, Action::MfaEnabled, user, &ctx)?;
+            Ok(codes)
+        })
+        .await
 }
 
-/// Turns two-factor sign-in off after checking the password (`mfa_disabled`).
-pub fn disable_mfa(
-    conn: &mut PgConnection,
+/// Turns two-factor sign-in off after checking the password (through the
+/// credential guard) (`mfa_disabled`).
+pub async fn disable_mfa(
+    state: &AppState,
     user: AuthUser,
-    attempt: &str,
-    ctx: &RequestContext,
+    attempt: String,
+    ctx: RequestContext,
 ) -> Result<(), ApiError> {
-    let row = own_row(conn, user)?;
-    if !password::verify(&row.password_hash, attempt)? {
-        return Err(ApiError::validation("password", "the password is wrong"));
-    }
-    mfa::disable(conn, user.id.0)?;
-    record(conn, Action::MfaDisabled, user, ctx)
+    let admitted = check_own_password(state, user, attempt, &ctx)
+        .await?
+        .ok_or_else(|| ApiError::validation("password", "the password is wrong"))?;
+    state
+        .db
+        .run(move |conn| {
+            admitted.succeeded(conn)?;
+            mfa::disable(conn, user.id.0)?;
+            record(conn, Action::MfaDisabled, user, &ctx)
+        })
+        .await
 }
 
 fn record(

@@ -1,26 +1,23 @@
-//! Sign-in with lockout. The account row is locked for the whole attempt, so
-//! concurrent guesses are evaluated one at a time: after
-//! [`MAX_FAILED_ATTEMPTS`] failures the account is locked for
-//! [`LOCKOUT_MINUTES`] and further attempts are refused without evaluating the
-//! password. An unknown username costs a dummy hash and answers exactly like
-//! a wrong password.
+//! Sign-in through the credential guard ([`super::guard`]): the attempt is
+//! admitted (or refused, `429 locked`, before the name is even looked up),
+//! the password is verified with argon2 outside any transaction and holding
+//! no pooled connection, then one transaction checks the second factor,
+//! opens the session and records the outcome. A name with no account costs
+//! a dummy hash and answers exactly like a wrong password — in every state
+//! of the guard, since the guard counts names, not accounts.
 
-use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use shared::ledger::Action;
 use shared::{Role, UserId};
 
 use crate::auth::mfa::{self, MfaCheck};
-use crate::auth::{password, sessions};
+use crate::auth::{guard, password, sessions};
 use crate::crypto::seal::Sealer;
-use crate::db::schema::users as user_rows;
 use crate::error::ApiError;
 use crate::ledger::{self, NewEvent};
 use crate::request::RequestContext;
+use crate::state::AppState;
 use crate::users::{self, UserRow};
-
-pub const MAX_FAILED_ATTEMPTS: i32 = 5;
-pub const LOCKOUT_MINUTES: i64 = 15;
 
 pub const INVALID_CREDENTIALS: &str = "invalid username or password";
 
@@ -40,30 +37,70 @@ pub struct Credentials {
     pub recovery_code: Option<String>,
 }
 
-/// Runs inside one transaction and records the attempt's event (`login` or
-/// `login_failed`). The outer error is a failure (rolled back, nothing kept);
-/// the inner result is the attempt's outcome, committed either way, so a
-/// refusal keeps its failure count and its `login_failed` event. A wrong
-/// second factor counts toward the lockout like a wrong password.
-pub fn sign_in(
-    conn: &mut PgConnection,
-    creds: &Credentials,
-    sealer: &Sealer,
-    dummy_hash: &str,
-    session_ttl_secs: u64,
-    ctx: &RequestContext,
-) -> Result<Result<SignedIn, ApiError>, ApiError> {
+/// The whole sign-in. A refusal after the check (wrong password, wrong or
+/// missing second factor) commits its `login_failed` event, then answers;
+/// the guard counted the attempt when it admitted it.
+pub async fn sign_in(
+    state: &AppState,
+    creds: Credentials,
+    ctx: RequestContext,
+) -> Result<SignedIn, ApiError> {
+    let attempt = guard::admit(&state.db, state.settings.guard, &creds.username, &ctx).await?;
     let normalised = creds.username.trim().to_ascii_lowercase();
-    let invalid = || Ok(Err(ApiError::Unauthorized(INVALID_CREDENTIALS)));
     // No account name holds NUL (PostgreSQL text cannot), so such a name is
     // an unknown user — answered like any other, not as a database error.
     let found = if normalised.contains('\0') {
         None
     } else {
-        users::find_by_username_for_update(conn, &normalised)?
+        state
+            .db
+            .autocommit(move |conn| users::find_by_username(conn, &normalised))
+            .await?
     };
-    let Some(user) = found else {
-        password::verify(dummy_hash, &creds.password)?;
+    let stored = found.as_ref().map_or_else(
+        || state.dummy_password_hash.clone(),
+        |u| u.password_hash.clone(),
+    );
+    let matches = password::verify_async(stored, creds.password).await?;
+    let sealer = state.sealer.clone();
+    let ttl = state.settings.refresh_token_ttl_secs;
+    let codes = (creds.totp_code, creds.recovery_code);
+    state
+        .db
+        .run(move |conn| {
+            let checked = Checked {
+                user: found,
+                password_ok: matches,
+                totp_code: codes.0,
+                recovery_code: codes.1,
+            };
+            conclude(conn, checked, &attempt, &sealer, ttl, &ctx)
+        })
+        .await?
+}
+
+/// What was found and checked before the transaction.
+struct Checked {
+    user: Option<UserRow>,
+    password_ok: bool,
+    totp_code: Option<String>,
+    recovery_code: Option<String>,
+}
+
+/// The transaction after the password check. The outer error is a failure
+/// (rolled back); the inner result is the attempt's outcome, committed
+/// either way so a refusal keeps its `login_failed` event. A wrong second
+/// factor is a failed attempt like a wrong password.
+fn conclude(
+    conn: &mut PgConnection,
+    checked: Checked,
+    attempt: &guard::Attempt,
+    sealer: &Sealer,
+    session_ttl_secs: u64,
+    ctx: &RequestContext,
+) -> Result<Result<SignedIn, ApiError>, ApiError> {
+    let invalid = || Ok(Err(ApiError::Unauthorized(INVALID_CREDENTIALS)));
+    let Some(user) = checked.user else {
         ledger::record(conn, &NewEvent::new(Action::LoginFailed, ctx).denied())?;
         return invalid();
     };
@@ -71,28 +108,19 @@ pub fn sign_in(
     let failed_event = NewEvent::new(Action::LoginFailed, ctx)
         .denied()
         .subject_user(UserId(user.id));
-    let now = Utc::now();
-    if let Some(until) = user.locked_until.filter(|t| *t > now) {
-        ledger::record(conn, &failed_event)?;
-        return Ok(Err(ApiError::Locked {
-            retry_after_secs: retry_after(until, now),
-        }));
-    }
-    let matches = password::verify(&user.password_hash, &creds.password)?;
-    let second_factor = if matches && !user.disabled {
+    let second_factor = if checked.password_ok && !user.disabled {
         mfa::check_at_login(
             conn,
             sealer,
             user.id,
-            creds.totp_code.as_deref(),
-            creds.recovery_code.as_deref(),
+            checked.totp_code.as_deref(),
+            checked.recovery_code.as_deref(),
         )?
     } else {
         MfaCheck::Failed
     };
     match second_factor {
         MfaCheck::Failed => {
-            count_failure(conn, &user, now)?;
             ledger::record(conn, &failed_event)?;
             return invalid();
         }
@@ -102,12 +130,7 @@ pub fn sign_in(
         }
         MfaCheck::NotEnrolled | MfaCheck::Passed => {}
     }
-    diesel::update(user_rows::table.find(user.id))
-        .set((
-            user_rows::failed_logins.eq(0),
-            user_rows::locked_until.eq(None::<DateTime<Utc>>),
-        ))
-        .execute(conn)?;
+    attempt.succeeded(conn)?;
     let passed_mfa = second_factor == MfaCheck::Passed;
     let session = sessions::create(conn, user.id, session_ttl_secs, passed_mfa)?;
     ledger::record(
@@ -120,30 +143,4 @@ pub fn sign_in(
         session,
         mfa: passed_mfa,
     }))
-}
-
-/// One more failure; the fifth locks the account.
-fn count_failure(
-    conn: &mut PgConnection,
-    user: &UserRow,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    let failures = user.failed_logins + 1;
-    let (failures, locked_until) = if failures >= MAX_FAILED_ATTEMPTS {
-        (0, Some(now + Duration::minutes(LOCKOUT_MINUTES)))
-    } else {
-        (failures, None::<DateTime<Utc>>)
-    };
-    diesel::update(user_rows::table.find(user.id))
-        .set((
-            user_rows::failed_logins.eq(failures),
-            user_rows::locked_until.eq(locked_until),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-fn retry_after(until: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
-    let secs = (until - now).num_seconds().max(1);
-    secs as u64
 }

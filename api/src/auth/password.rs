@@ -1,5 +1,10 @@
 //! argon2id password hashing (the crate's defaults: m = 19 MiB, t = 2, p = 1).
-//! Callers run these on the blocking pool: one hash takes tens of milliseconds.
+//! One hash takes tens of milliseconds. Request handlers use [`hash_async`]
+//! and [`verify_async`]: they wait for a hash slot asynchronously, then hash
+//! on the blocking pool — never inside a database transaction, never while
+//! holding a pooled connection or a database gate permit (a burst of
+//! password guesses must not starve other users' queries). The synchronous
+//! [`hash`] and [`verify`] are for the CLI and the seed.
 //!
 //! At most one hash per CPU core runs at a time ([`HashGate`]): each holds
 //! 19 MiB while it runs, and more hashes at once than cores add memory (a
@@ -45,6 +50,60 @@ impl Drop for HashSlot {
         *self.0.free.lock().unwrap_or_else(PoisonError::into_inner) += 1;
         self.0.freed.notify_one();
     }
+}
+
+/// A PHC-format argon2id hash, made by this module only.
+#[derive(Clone)]
+pub struct HashedPassword(String);
+
+impl HashedPassword {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for HashedPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HashedPassword([redacted])")
+    }
+}
+
+/// The async side of the gate: request handlers queue here (no blocking
+/// thread parked) and take the blocking [`GATE`] only once admitted, so
+/// it is then free.
+static ASYNC_GATE: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, usize::from))
+});
+
+async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let _permit = ASYNC_GATE
+        .acquire()
+        .await
+        .map_err(|e| ApiError::internal("hash gate closed", e))?;
+    let span = tracing::Span::current();
+    actix_web::web::block(move || {
+        let _entered = span.enter();
+        work()
+    })
+    .await
+    .map_err(|e| ApiError::internal("blocking task failed", e))?
+}
+
+/// [`hash`] for request handlers (see the module doc).
+pub async fn hash_async(password: String) -> Result<HashedPassword, ApiError> {
+    off_thread(move || hash(&password).map(HashedPassword)).await
+}
+
+/// [`verify`] for request handlers (see the module doc).
+pub async fn verify_async(stored: String, password: String) -> Result<bool, ApiError> {
+    off_thread(move || verify(&stored, &password)).await
+}
+
+/// [`hash`] into the typed form, on the calling thread (CLI, seed).
+pub fn hash_now(password: &str) -> Result<HashedPassword, ApiError> {
+    hash(password).map(HashedPassword)
 }
 
 pub fn hash(password: &str) -> Result<String, ApiError> {

@@ -17,7 +17,7 @@ use crate::db::schema::patients;
 use crate::error::ApiError;
 use crate::ledger::NewEvent;
 use crate::request::RequestContext;
-use crate::users::{self, escape_like, NewAccount, UserRow};
+use crate::users::{self, escape_like, HashedAccount, UserRow};
 use shared::ledger::Action as Ledger;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -134,7 +134,7 @@ pub fn create(
 pub fn register(
     conn: &mut PgConnection,
     sealer: &Sealer,
-    account: NewAccount,
+    account: HashedAccount,
     date_of_birth: Option<NaiveDate>,
     sex: Sex,
     ctx: &RequestContext,

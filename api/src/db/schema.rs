@@ -253,6 +253,16 @@ diesel::joinable!(guardianships -> patients (patient_id));
 diesel::joinable!(emergency_accesses -> patients (patient_id));
 diesel::joinable!(idempotency_keys -> users (actor_id));
 
+diesel::table! {
+    credential_throttle (account_key, source) {
+        account_key -> Text,
+        source -> Text,
+        failures -> Int4,
+        last_attempt -> Timestamptz,
+        blocked_until -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     auth_sessions,
@@ -272,4 +282,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     guardianships,
     emergency_accesses,
     idempotency_keys,
+    credential_throttle,
 );

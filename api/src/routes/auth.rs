@@ -59,13 +59,16 @@ fn token_response(
 /// Sign in with username and password.
 ///
 /// Returns a short-lived access token and sets the refresh token as an
-/// HttpOnly, SameSite=Strict cookie. After 5 failures the account is locked
-/// for 15 minutes. Unknown usernames and wrong passwords answer alike.
+/// HttpOnly, SameSite=Strict cookie. Failed attempts slow down further ones
+/// from the same address (429 `locked` with Retry-After, growing delays);
+/// many failures over all addresses also slow addresses that have failed,
+/// never one that has not. Unknown usernames and wrong passwords answer
+/// alike, throttled included.
 #[utoipa::path(tag = "auth", request_body = LoginRequest, responses(
     (status = 200, description = "Signed in", body = LoginResponse),
     (status = 400, description = "Malformed body", body = ErrorEnvelope),
     (status = 401, description = "Invalid username, password or second factor; or `mfa_required`: send `totp_code` or `recovery_code` too", body = ErrorEnvelope),
-    (status = 429, description = "Account locked or too many attempts; see Retry-After", body = ErrorEnvelope),
+    (status = 429, description = "Too many failed attempts from this address (`locked`) or too many requests (`rate_limited`); see Retry-After", body = ErrorEnvelope),
 ))]
 #[post("/api/v1/auth/login")]
 pub async fn login(
@@ -82,32 +85,16 @@ pub async fn login(
     if username.len() > 256 || password.len() > 1024 {
         return Err(ApiError::Unauthorized(INVALID_CREDENTIALS));
     }
-    let address = ctx.source_addr.clone().unwrap_or_default();
-    state.limiter.check(Scope::LoginByAddress, &address)?;
     state
         .limiter
-        .check(Scope::LoginByAccount, &username.trim().to_ascii_lowercase())?;
+        .check(Scope::LoginByAddress, &ctx.source_key())?;
     let creds = Credentials {
         username,
         password,
         totp_code,
         recovery_code,
     };
-    let st = state.clone();
-    // A refusal commits (its failure count and event), then answers.
-    let signed_in = state
-        .db
-        .run(move |conn| {
-            sign_in::sign_in(
-                conn,
-                &creds,
-                &st.sealer,
-                &st.dummy_password_hash,
-                st.settings.refresh_token_ttl_secs,
-                &ctx,
-            )
-        })
-        .await??;
+    let signed_in = sign_in::sign_in(&state, creds, ctx).await?;
     token_response(
         &state,
         signed_in.user.info()?,
@@ -204,15 +191,18 @@ pub async fn register(
     ctx: RequestContext,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let address = ctx.source_addr.clone().unwrap_or_default();
-    state.limiter.check(Scope::RegisterByAddress, &address)?;
+    state
+        .limiter
+        .check(Scope::RegisterByAddress, &ctx.source_key())?;
     let body = body.into_inner();
     let account = NewAccount::parse(
         &body.username,
         &body.password,
         Role::Patient,
         &body.display_name,
-    )?;
+    )?
+    .hashed()
+    .await?;
     let (date_of_birth, sex) = (body.date_of_birth, body.sex.unwrap_or_default());
     let sealer = state.sealer.clone();
     let row = state
@@ -223,10 +213,14 @@ pub async fn register(
 }
 
 /// Change your own password; every session, this one included, is signed out.
+///
+/// The current password is checked through the same guard as sign-in:
+/// wrong guesses are counted and throttled alike.
 #[utoipa::path(tag = "auth", security(("bearer" = [])), request_body = ChangePasswordRequest, responses(
     (status = 204, description = "Password changed; sign in again"),
     (status = 401, description = "Not signed in, or the current password is wrong", body = ErrorEnvelope),
     (status = 422, description = "The new password is invalid", body = ErrorEnvelope),
+    (status = 429, description = "Too many failed attempts (`locked`) or requests (`rate_limited`); see Retry-After", body = ErrorEnvelope),
 ))]
 #[post("/api/v1/auth/password")]
 pub async fn change_password(
@@ -241,11 +235,9 @@ pub async fn change_password(
         ApiError::from(e)
     })?;
     state
-        .db
-        .run(move |conn| {
-            account::change_password(conn, user, &body.current_password, &new_password, &ctx)
-        })
-        .await?;
+        .limiter
+        .check(Scope::LoginByAddress, &ctx.source_key())?;
+    account::change_password(&state, user, body.current_password, new_password, ctx).await?;
     Ok(HttpResponse::NoContent()
         .cookie(cleared_cookie(&state))
         .finish())

@@ -8,6 +8,7 @@ use shared::{ErrorEnvelope, Role};
 
 use crate::auth::{account, totp, AuthUserPendingMfa};
 use crate::error::ApiError;
+use crate::rate_limit::Scope;
 use crate::request::RequestContext;
 use crate::state::AppState;
 
@@ -72,6 +73,7 @@ pub async fn totp_enroll(
     (status = 200, description = "Two-factor sign-in is on; store these recovery codes", body = RecoveryCodes),
     (status = 409, description = "No enrolment in progress, or already on", body = ErrorEnvelope),
     (status = 422, description = "The code is not valid", body = ErrorEnvelope),
+    (status = 429, description = "Too many failed attempts (`locked`) or requests (`rate_limited`); see Retry-After", body = ErrorEnvelope),
 ))]
 #[post("/api/v1/auth/totp/confirm")]
 pub async fn totp_confirm(
@@ -82,11 +84,10 @@ pub async fn totp_confirm(
 ) -> Result<HttpResponse, ApiError> {
     let user = user.0;
     let code = body.into_inner().code;
-    let st = state.clone();
-    let codes = state
-        .db
-        .run(move |conn| account::enable_mfa(conn, &st.sealer, user, &code, &ctx))
-        .await?;
+    state
+        .limiter
+        .check(Scope::LoginByAddress, &ctx.source_key())?;
+    let codes = account::enable_mfa(&state, user, code, ctx).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(RecoveryCodes { codes }))
@@ -97,6 +98,7 @@ pub async fn totp_confirm(
     (status = 204, description = "Two-factor sign-in is off"),
     (status = 403, description = "Two-factor sign-in is required for this account", body = ErrorEnvelope),
     (status = 422, description = "The password is wrong", body = ErrorEnvelope),
+    (status = 429, description = "Too many failed attempts (`locked`) or requests (`rate_limited`); see Retry-After", body = ErrorEnvelope),
 ))]
 #[post("/api/v1/auth/totp/disable")]
 pub async fn totp_disable(
@@ -113,8 +115,8 @@ pub async fn totp_disable(
     }
     let attempt = body.into_inner().password;
     state
-        .db
-        .run(move |conn| account::disable_mfa(conn, user, &attempt, &ctx))
-        .await?;
+        .limiter
+        .check(Scope::LoginByAddress, &ctx.source_key())?;
+    account::disable_mfa(&state, user, attempt, ctx).await?;
     Ok(HttpResponse::NoContent().finish())
 }

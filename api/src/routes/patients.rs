@@ -20,6 +20,7 @@ use crate::auth::AuthUser;
 use crate::clinical::{guardians, patients};
 use crate::error::ApiError;
 use crate::idempotency::{Idempotency, IdempotencyKeyHeader, Reply};
+use crate::rate_limit::Scope;
 use crate::request::RequestContext;
 use crate::routes::paging::{self, PageParams};
 use crate::state::AppState;
@@ -209,6 +210,16 @@ pub async fn create_patient(
         .as_ref()
         .map(|a| NewAccount::parse(&a.username, &a.password, Role::Patient, &full_name))
         .transpose()?;
+    // argon2 before the transaction; bounded per caller like other costly work.
+    let account = match account {
+        Some(a) => {
+            state
+                .limiter
+                .check(Scope::ExpensiveByUser, &actor.id.to_string())?;
+            Some(a.hashed().await?)
+        }
+        None => None,
+    };
     let sealer = state.sealer.clone();
     let audit = Audit::change(&ctx, actor, Action::Administer, Ledger::PatientRegistered);
     state

@@ -11,9 +11,10 @@ use shared::{ErrorEnvelope, Role, UserId};
 use utoipa::IntoParams;
 
 use crate::access::{Action, Audit, Target};
-use crate::auth::AuthUser;
+use crate::auth::{password, AuthUser};
 use crate::error::ApiError;
 use crate::idempotency::{Idempotency, IdempotencyKeyHeader, Reply};
+use crate::rate_limit::Scope;
 use crate::request::RequestContext;
 use crate::routes::paging::{self, PageParams};
 use crate::routes::patients::search_text;
@@ -87,6 +88,22 @@ pub async fn create_user(
     body: web::Json<CreateUserRequest>,
 ) -> Result<Reply, ApiError> {
     let body = body.into_inner();
+    // argon2 runs before the transaction; an invalid body's 422 is still
+    // answered only after the authorization decision (inside the action).
+    let account = match NewAccount::parse(
+        &body.username,
+        &body.password,
+        body.role,
+        &body.display_name,
+    ) {
+        Ok(account) => {
+            state
+                .limiter
+                .check(Scope::ExpensiveByUser, &user.id.to_string())?;
+            Ok(account.hashed().await?)
+        }
+        Err(e) => Err(e),
+    };
     let audit = Audit::change(&ctx, user.into(), Action::Administer, Ledger::UserCreated);
     state
         .db
@@ -95,13 +112,7 @@ pub async fn create_user(
             idem.answer(StatusCode::CREATED),
             Target::System,
             move |conn, permit| {
-                let account = NewAccount::parse(
-                    &body.username,
-                    &body.password,
-                    body.role,
-                    &body.display_name,
-                )?;
-                let row = users::insert(conn, account)?;
+                let row = users::insert(conn, account?)?;
                 permit.subject_user(UserId(row.id));
                 row.summary()
             },
@@ -157,6 +168,12 @@ pub async fn update_user(
 ) -> Result<Reply, ApiError> {
     let id = id.into_inner();
     let body = body.into_inner();
+    // A new password is hashed before the transaction; an invalid body's
+    // 422 is still answered after the authorization decision.
+    let change = match account_change(body, id == user.id) {
+        Ok(parsed) => Ok(hash_password(&state, user, parsed).await?),
+        Err(e) => Err(e),
+    };
     let audit =
         Audit::change(&ctx, user.into(), Action::Administer, Ledger::UserChanged).subject(id);
     state
@@ -165,23 +182,51 @@ pub async fn update_user(
             audit,
             idem.answer(StatusCode::OK),
             Target::System,
-            move |conn, _| {
-                let change = account_change(body, id == user.id)?;
-                users::change(conn, id.0, change)?.summary()
-            },
+            move |conn, _| users::change(conn, id.0, change?)?.summary(),
         )
         .await
 }
 
+/// The change with its new password (if any) hashed, off the executor.
+async fn hash_password(
+    state: &AppState,
+    user: AuthUser,
+    parsed: ParsedChange,
+) -> Result<AccountChange, ApiError> {
+    let password = match parsed.password {
+        Some(pw) => {
+            state
+                .limiter
+                .check(Scope::ExpensiveByUser, &user.id.to_string())?;
+            Some(password::hash_async(pw.expose().to_owned()).await?)
+        }
+        None => None,
+    };
+    Ok(AccountChange {
+        display_name: parsed.display_name,
+        disabled: parsed.disabled,
+        unlock: parsed.unlock,
+        password,
+    })
+}
+
+/// An admin's change as parsed, its password not yet hashed.
+struct ParsedChange {
+    display_name: Option<DisplayName>,
+    disabled: Option<bool>,
+    unlock: bool,
+    password: Option<NewPassword>,
+}
+
 /// The parsed change; an admin may not disable their own account.
-fn account_change(body: UpdateUserRequest, own: bool) -> Result<AccountChange, ApiError> {
+fn account_change(body: UpdateUserRequest, own: bool) -> Result<ParsedChange, ApiError> {
     if body.disabled == Some(true) && own {
         return Err(ApiError::validation(
             "disabled",
             "you cannot disable your own account",
         ));
     }
-    Ok(AccountChange {
+    Ok(ParsedChange {
         display_name: body
             .display_name
             .as_deref()

@@ -11,7 +11,7 @@ use api::access::audited::run_audited;
 use api::access::{Action, Actor, Audit, Permit, Target};
 use api::error::ApiError;
 use api::request::RequestContext;
-use api::users::{self, NewAccount};
+use api::users::{self, HashedAccount, NewAccount};
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use shared::ledger::Action as Ledger;
@@ -56,13 +56,15 @@ fn account_exists(conn: &mut PgConnection, username: &str) -> bool {
         > 0
 }
 
-fn new_account(username: &str) -> NewAccount {
+fn new_account(username: &str) -> HashedAccount {
     NewAccount::parse(
         username,
         "a-long-enough-password-1",
         Role::Nurse,
         "Test Nurse",
     )
+    .unwrap()
+    .hash_now()
     .unwrap()
 }
 

@@ -486,7 +486,9 @@ async fn prepare(
         "ready" => ("/health/ready".into(), None, None),
         "login_bad" => (
             "/api/v1/auth/login".into(),
-            Some(json!({"username": "nobody_here", "password": "wrong-password-1"})),
+            // A name of its own per actor: the credential guard would
+            // throttle a sixth failure for one name from one address.
+            Some(json!({"username": format!("nobody_{unique}"), "password": "wrong-password-1"})),
             None,
         ),
         "refresh_none" => ("/api/v1/auth/refresh".into(), None, None),

@@ -11,6 +11,7 @@ mod bad_input;
 mod binaries;
 mod consent_expiry;
 mod consents_flow;
+mod credential_guard;
 mod emergency_flow;
 mod fhir_export;
 mod fhir_r4;
