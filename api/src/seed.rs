@@ -12,7 +12,7 @@ use crate::db::{run_in_transaction, schema::users as user_rows};
 use crate::error::ApiError;
 use crate::ledger::NewEvent;
 use crate::request::RequestContext;
-use crate::users::{self as accounts, NewAccount};
+use crate::users::{self as accounts, HashedAccount, NewAccount};
 
 pub const DEMO_PASSWORD: &str = "CareLedger-demo-1";
 
@@ -34,14 +34,29 @@ pub enum SeedOutcome {
 
 /// The demo accounts only (kept for callers without a seal key).
 pub fn seed_demo(conn: &mut PgConnection) -> Result<SeedOutcome, ApiError> {
-    run_in_transaction(conn, seed_accounts)
+    let accounts = demo_accounts()?;
+    run_in_transaction(conn, |conn| seed_accounts(conn, accounts))
+}
+
+/// The demo accounts, hashed before the seed's transaction opens (argon2
+/// never runs inside a transaction).
+fn demo_accounts() -> Result<Vec<HashedAccount>, ApiError> {
+    DEMO_USERS
+        .iter()
+        .map(|(username, role, name)| {
+            let mut account = NewAccount::parse(username, DEMO_PASSWORD, *role, name)?;
+            account.is_demo = true;
+            account.hash_now()
+        })
+        .collect()
 }
 
 /// Accounts plus profiles, records, a consent, a pending request and a
 /// guardian link, in one transaction.
 pub fn seed_demo_full(conn: &mut PgConnection, sealer: &Sealer) -> Result<SeedOutcome, ApiError> {
+    let accounts = demo_accounts()?;
     run_in_transaction(conn, |conn| {
-        let outcome = seed_accounts(conn)?;
+        let outcome = seed_accounts(conn, accounts)?;
         if let SeedOutcome::Created(_) = outcome {
             crate::seed_clinical::seed_clinical(conn, sealer)?;
         }
@@ -49,7 +64,10 @@ pub fn seed_demo_full(conn: &mut PgConnection, sealer: &Sealer) -> Result<SeedOu
     })
 }
 
-fn seed_accounts(conn: &mut PgConnection) -> Result<SeedOutcome, ApiError> {
+fn seed_accounts(
+    conn: &mut PgConnection,
+    accounts: Vec<HashedAccount>,
+) -> Result<SeedOutcome, ApiError> {
     {
         let real_users: i64 = user_rows::table
             .filter(user_rows::is_demo.eq(false))
@@ -68,17 +86,10 @@ fn seed_accounts(conn: &mut PgConnection) -> Result<SeedOutcome, ApiError> {
             return Ok(SeedOutcome::AlreadySeeded);
         }
         let ctx = RequestContext::system("seed");
-        for (username, role, name) in DEMO_USERS {
-            let mut account = NewAccount::parse(username, DEMO_PASSWORD, *role, name)?;
-            account.is_demo = true;
-            // The seed is a CLI step, not a request: hashing here holds no
-            // pooled connection another user waits for.
-            accounts::create(
-                conn,
-                account.hash_now()?,
-                NewEvent::new(Action::UserCreated, &ctx),
-            )?;
+        let created = accounts.len();
+        for account in accounts {
+            accounts::create(conn, account, NewEvent::new(Action::UserCreated, &ctx))?;
         }
-        Ok(SeedOutcome::Created(DEMO_USERS.len()))
+        Ok(SeedOutcome::Created(created))
     }
 }
