@@ -19,6 +19,14 @@ if command -v wasm-opt >/dev/null; then
     --enable-mutable-globals "$out/app_bg.wasm" -o "$out/app_bg.wasm"
 fi
 cp "$ROOT/web/static/index.html" "$ROOT/web/static/style.css" "$out/"
+# The keys the SPA checks the ledger with (log key, witness keys, quorum):
+# pinned at build time when CARELEDGER_TRUST_POLICY names a policy file,
+# otherwise placed next to the SPA at deploy (README, "Pinned keys in the
+# browser"). Never content-hashed: operators replace it without a rebuild.
+if [ -n "${CARELEDGER_TRUST_POLICY:-}" ]; then
+  grep -q '^log ' "$CARELEDGER_TRUST_POLICY" || die "$CARELEDGER_TRUST_POLICY has no 'log <key>' line"
+  cp "$CARELEDGER_TRUST_POLICY" "$out/trust-policy.txt"
+fi
 
 # Content-hashed names.
 hashed() { # file stem ext -> new name (the file is renamed)

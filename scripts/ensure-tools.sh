@@ -85,6 +85,14 @@ if $need_browser; then
     mkdir -p "$TOOLS"
     npm install --prefix "$TOOLS" --no-audit --no-fund --silent axe-core@4.14.1 >/dev/null
   fi
+  # Lighthouse, run by the browser tests on the sign-in page and a chart
+  # (pinned: 13 needs Node 22, Debian has 20).
+  if [ ! -f "$TOOLS/node_modules/lighthouse/package.json" ]; then
+    log "installing Lighthouse (npm) for the page-quality checks"
+    command -v npm >/dev/null || apt_install nodejs npm
+    mkdir -p "$TOOLS"
+    npm install --prefix "$TOOLS" --no-audit --no-fund --silent lighthouse@12.2.3 >/dev/null
+  fi
 fi
 
 # Checked by importing it: a venv whose install was interrupted has a python but no package.

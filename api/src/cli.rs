@@ -1,5 +1,5 @@
 //! The `careledger` command line: `serve`, `migrate`, `seed --demo`,
-//! `ledger verify`, `keys rotate`, `openapi`, `verify-receipt`, `witness key|serve` (see `witness`). Settings come from the environment (see
+//! `ledger verify`, `ledger policy`, `keys rotate`, `openapi`, `verify-receipt`, `witness key|serve` (see `witness`). Settings come from the environment (see
 //! `config`). `ledger verify` exits with status 1 when the ledger is invalid.
 
 use std::process::ExitCode;
@@ -19,6 +19,8 @@ commands:
   ledger verify [--key <verifier key>]...
                  re-check every ledger event, the tree and the signed checkpoints
                  (with the server's keys, or the C2SP verifier keys given here)
+  ledger policy  print the trust policy of this deployment (log key, witnesses, quorum)
+                 to ship with the SPA as web/dist/trust-policy.txt
   keys rotate    add a seal key and re-seal every sealed row under it, online
   openapi        print the OpenAPI document
 ";
@@ -45,6 +47,7 @@ pub fn main() -> ExitCode {
 fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     match words.as_slice() {
+        ["ledger", "policy"] => crate::log::policy_cli::run().map(|()| ExitCode::SUCCESS),
         ["ledger", "verify", rest @ ..] => {
             let mut keys = Vec::new();
             let mut it = rest.iter();

@@ -4,8 +4,10 @@
 
 pub mod api;
 pub mod app;
+pub mod clinical;
 pub mod components;
 pub mod hooks;
+pub mod inbox;
 pub mod pages;
 pub mod route;
 pub mod session;

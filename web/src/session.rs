@@ -52,6 +52,8 @@ pub enum Action {
     SignedOut,
     /// The session ended without the user asking (refresh failed).
     Expired,
+    /// The idle lock signed the user out after this long without activity.
+    IdleLocked(String),
     SelectChart(PatientId),
 }
 
@@ -74,6 +76,13 @@ impl Reducible for Session {
                 status: Status::SignedOut,
                 chart: None,
                 notice: Some("Your session has ended. Please sign in again.".into()),
+            },
+            Action::IdleLocked(after) => Session {
+                status: Status::SignedOut,
+                chart: None,
+                notice: Some(format!(
+                    "You were signed out after {after} without activity. Sign in again to continue."
+                )),
             },
             Action::SelectChart(id) => Session {
                 chart: Some(id),

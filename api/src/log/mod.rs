@@ -29,6 +29,7 @@
 //! [`push`] sends each new checkpoint to the configured witnesses and
 //! stores their cosignatures; [`settings`] reads that configuration.
 
+pub mod policy_cli;
 pub mod published;
 pub mod push;
 pub mod receipt;

@@ -31,6 +31,7 @@ mod ledger_tamper;
 mod list_paging;
 mod list_scope;
 mod log_key_rotation;
+mod log_policy_cli;
 mod log_public;
 mod log_witness;
 mod login;

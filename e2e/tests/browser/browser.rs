@@ -310,6 +310,19 @@ impl Browser {
         Ok(())
     }
 
+    /// The Chromium's DevTools port (for tools that drive the same browser,
+    /// signed in as it is: Lighthouse).
+    pub fn devtools_port(&self) -> Result<u16> {
+        let caps = self.client.capabilities().context("no session")?;
+        let address = caps
+            .get("goog:chromeOptions")
+            .and_then(|o| o.get("debuggerAddress"))
+            .and_then(|a| a.as_str())
+            .context("chromedriver names no debuggerAddress")?;
+        let (_, port) = address.rsplit_once(':').context("host:port")?;
+        Ok(port.parse()?)
+    }
+
     /// Runs axe-core (npm, from `.data/tools`, see scripts/ensure-tools.sh)
     /// on the page with its default rules; returns the violations found.
     pub async fn axe(&self) -> Result<Vec<String>> {

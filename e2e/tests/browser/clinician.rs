@@ -27,8 +27,18 @@ async fn doctor_requests_access_and_the_patient_approves_it_narrower() {
     b.screenshot("doctor-find-patient").await.unwrap();
     b.sign_out().await.unwrap();
 
+    // The patient's home lists the request, and the menu counts it.
     b.sign_in("patient2").await.unwrap();
-    b.click("a.nav-link[href='/requests']").await.unwrap();
+    b.wait_text(
+        "#inbox .inbox-request-waiting",
+        "Dr. Jordan Jones asks to see the chart of Pia Two: “Follow-up of the chest X-ray”",
+    )
+    .await
+    .unwrap();
+    inbox_count_matches(b).await;
+    b.click("#inbox .inbox-request-waiting .inbox-action")
+        .await
+        .unwrap();
     let card = ".pending-request[data-requester='Dr. Jordan Jones']";
     b.wait_text(card, "Follow-up of the chest X-ray")
         .await
@@ -48,7 +58,19 @@ async fn doctor_requests_access_and_the_patient_approves_it_narrower() {
     .unwrap();
     b.sign_out().await.unwrap();
 
+    // The doctor's home says the request was approved and opens the chart.
     b.sign_in("dr_jones").await.unwrap();
+    b.wait_text(
+        "#inbox .inbox-request-answered",
+        "Your request to see the chart of Pia Two was approved.",
+    )
+    .await
+    .unwrap();
+    b.screenshot("doctor-inbox").await.unwrap();
+    b.click("#inbox .inbox-request-answered .inbox-action")
+        .await
+        .unwrap();
+    b.wait_text("#patient-name", "Pia Two").await.unwrap();
     b.click("a.nav-link[href='/patients']").await.unwrap();
     b.wait_text("#patients-table tr[data-patient='Pia Two']", "Read")
         .await
@@ -97,15 +119,36 @@ async fn emergency_access_counts_down_and_an_admin_reviews_it() {
     b.screenshot("doctor-emergency").await.unwrap();
     b.sign_out().await.unwrap();
 
-    // The patient is told at once.
+    // The patient is told at once: first thing on the home page.
     b.sign_in("patient1").await.unwrap();
+    b.wait_text(
+        "#inbox .inbox-emergency-on-chart.inbox-urgent",
+        "Emergency access: Dr. Jordan Jones opened the chart of Pat One",
+    )
+    .await
+    .unwrap();
+    b.wait_text(
+        "#inbox .inbox-emergency-on-chart",
+        "“Unconscious in the ER, need allergies”",
+    )
+    .await
+    .unwrap();
+    inbox_count_matches(b).await;
+    b.screenshot("patient-inbox-emergency").await.unwrap();
     b.click("a.nav-link[href='/access-log']").await.unwrap();
     b.wait_text(".emergency-notice", "Dr. Jordan Jones")
         .await
         .unwrap();
     b.sign_out().await.unwrap();
 
+    // The admin's home lists the review owed.
     b.sign_in("admin").await.unwrap();
+    b.wait_text(
+        "#inbox .inbox-review-owed",
+        "Review owed: Dr. Jordan Jones's emergency access to the chart of Pat One",
+    )
+    .await
+    .unwrap();
     b.click("a.nav-link[href='/admin/emergency']")
         .await
         .unwrap();
@@ -178,6 +221,30 @@ async fn admin_creates_a_nurse_who_records_vitals() {
     b.click("a.nav-link[href='/patients']").await.unwrap();
     b.click_text("#patients-table a", "Pat One").await.unwrap();
     b.wait_text("#patient-name", "Pat One").await.unwrap();
+    // The banner and summary a clinician reads first.
+    b.wait_text("#patient-banner", "Pat One").await.unwrap();
+    b.wait_text("#patient-banner .has-allergies", "Allergies: Penicillin")
+        .await
+        .unwrap();
+    b.wait_text(
+        "#chart-summary .summary-problems",
+        "Essential hypertension (I10)",
+    )
+    .await
+    .unwrap();
+    b.wait_text(
+        "#chart-summary .summary-meds",
+        "Lisinopril 10 mg oral once daily",
+    )
+    .await
+    .unwrap();
+    b.wait_text(
+        "#chart-summary .summary-vitals",
+        "Blood pressure: 138/86 mmHg",
+    )
+    .await
+    .unwrap();
+    assert_eq!(b.count("#chart-summary .vital-flagged").await.unwrap(), 0);
     b.select("#rec-kind", "vitals").await.unwrap();
     b.fill("#rec-title", "Morning vitals").await.unwrap();
     b.fill("#rec-heart_rate_bpm", "fast").await.unwrap();
@@ -186,12 +253,48 @@ async fn admin_creates_a_nurse_who_records_vitals() {
         .await
         .unwrap();
     b.fill("#rec-heart_rate_bpm", "72").await.unwrap();
-    b.fill("#rec-temperature_c", "37.1").await.unwrap();
-    b.fill("#rec-spo2_percent", "98").await.unwrap();
+    b.fill("#rec-systolic_mmhg", "141").await.unwrap();
+    b.fill("#rec-diastolic_mmhg", "92").await.unwrap();
+    b.fill("#rec-temperature_c", "38.2").await.unwrap();
+    b.fill("#rec-spo2_percent", "95").await.unwrap();
     b.click("#rec-submit").await.unwrap();
     b.wait_text(".record[data-kind='vitals']", "72")
         .await
         .unwrap();
+    // The new reading leads the summary, out-of-range values flagged in
+    // words, with the trend from the earlier reading.
+    let bp = "#chart-summary .vital-flagged[data-vital='Blood pressure']";
+    b.wait_text(bp, "Blood pressure: 141/92 mmHg")
+        .await
+        .unwrap();
+    b.wait_text(bp, "high — outside the usual range")
+        .await
+        .unwrap();
+    b.wait_text(bp, "trend: 138/86 mmHg → 141/92 mmHg")
+        .await
+        .unwrap();
+    b.wait_text(
+        "#chart-summary .vital-flagged[data-vital='Temperature']",
+        "38.2 °C high",
+    )
+    .await
+    .unwrap();
+    b.wait_text(
+        "#chart-summary .vital-flagged[data-vital='SpO₂']",
+        "95 % low",
+    )
+    .await
+    .unwrap();
+    assert_eq!(b.count("#chart-summary .vital-flagged").await.unwrap(), 3);
     b.screenshot("nurse-vitals").await.unwrap();
     stack.finish().await;
+}
+
+/// The count beside "Home" is the number of inbox items.
+async fn inbox_count_matches(b: &crate::browser::Browser) {
+    let items = b.count("#inbox .inbox-item").await.unwrap();
+    assert!(items > 0);
+    b.wait_text("#inbox-count", &items.to_string())
+        .await
+        .unwrap();
 }

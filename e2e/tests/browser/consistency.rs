@@ -113,7 +113,7 @@ async fn the_browser_checks_each_newer_checkpoint_against_the_last_and_notices_a
 }
 
 /// Waits until no badge is still checking; returns the number of rows.
-async fn settled(b: &Browser) -> usize {
+pub(crate) async fn settled(b: &Browser) -> usize {
     b.wait("#access-log tbody tr[data-seq]").await.unwrap();
     b.wait_count("#access-log .verify-checking", 0)
         .await
@@ -122,7 +122,7 @@ async fn settled(b: &Browser) -> usize {
 }
 
 /// The reasons (titles) of the failed badges.
-async fn failure_reasons(b: &Browser) -> Vec<String> {
+pub(crate) async fn failure_reasons(b: &Browser) -> Vec<String> {
     let mut reasons = Vec::new();
     for badge in b
         .client
@@ -136,7 +136,7 @@ async fn failure_reasons(b: &Browser) -> Vec<String> {
 }
 
 /// Waits until every row's badge has verified.
-async fn all_verified(b: &Browser) {
+pub(crate) async fn all_verified(b: &Browser) {
     b.wait("#access-log tbody tr[data-seq]").await.unwrap();
     let rows = b.count("#access-log tbody tr").await.unwrap();
     b.wait_count("#access-log tbody tr .verified", rows)

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
 mod browser;
+mod deploy;
 mod stack;
 
 mod admin;
@@ -11,6 +12,8 @@ mod consent;
 mod consistency;
 mod docs;
 mod fhir;
+mod lighthouse;
+mod pinned;
 mod safety;
 mod screens;
 mod security;

@@ -74,3 +74,63 @@ async fn a_patient_sets_up_two_factor_sign_in_uses_a_recovery_code_and_turns_it_
     b.screenshot("security-off").await.unwrap();
     stack.finish().await;
 }
+
+/// The idle lock: a browser left alone signs itself out (server session
+/// included), says why, and keeps the page to return to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_browser_signs_itself_out_and_says_why() {
+    const KEY: &str = "careledger.idle_lock_seconds";
+    let stack = stack_or_skip!();
+    let b = &stack.browser;
+    b.sign_in("patient1").await.unwrap();
+
+    // The setting: 15 minutes unless chosen otherwise, kept in this browser.
+    b.click("a.security-link").await.unwrap();
+    b.wait_text("#idle-lock option:checked", "15 minutes")
+        .await
+        .unwrap();
+    b.select("#idle-lock", "5").await.unwrap();
+    let stored = b
+        .client
+        .execute(
+            "return localStorage.getItem(arguments[0]);",
+            vec![KEY.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(stored.as_str(), Some("300"));
+
+    // Stored as seconds: 2 seconds, so the test need not wait minutes.
+    b.client
+        .execute("localStorage.setItem(arguments[0], '2');", vec![KEY.into()])
+        .await
+        .unwrap();
+    b.click("a.nav-link[href='/access-log']").await.unwrap();
+    b.wait_text(
+        ".login .banner",
+        "You were signed out after 2 seconds without activity",
+    )
+    .await
+    .unwrap();
+    assert_eq!(b.path().await.unwrap(), "/access-log");
+    b.screenshot("idle-lock-signed-out").await.unwrap();
+
+    // The server ended the session too: a reload does not restore it.
+    b.goto("/access-log").await.unwrap();
+    b.wait("#sign-in").await.unwrap();
+    assert_eq!(b.count("#signed-in-as").await.unwrap(), 0);
+
+    // Signing in again returns to the page (with a longer limit).
+    b.client
+        .execute(
+            "localStorage.setItem(arguments[0], '900');",
+            vec![KEY.into()],
+        )
+        .await
+        .unwrap();
+    b.fill("#username", "patient1").await.unwrap();
+    b.fill("#password", "CareLedger-demo-1").await.unwrap();
+    b.click("#sign-in").await.unwrap();
+    b.wait("#access-log").await.unwrap();
+    stack.finish().await;
+}

@@ -1,7 +1,14 @@
 //! One private copy of the whole stack per test: a fresh database on the
 //! `DATABASE_URL` server, the real `careledger` binary (seeded with the demo
-//! data, serving `web/dist` on a free port), chromedriver and a headless
-//! Chromium with its own profile. Everything is torn down on drop.
+//! data, serving the built SPA on a free port), optionally real witness
+//! processes (`careledger witness serve`) that the log asks to cosign,
+//! chromedriver and a headless Chromium with its own profile. Everything is
+//! torn down on drop.
+//!
+//! The SPA is served from a per-test directory that links every file of
+//! `web/dist` and adds this deployment's `trust-policy.txt` (the pinned log
+//! key, witness keys and quorum, from `careledger ledger policy`), as an
+//! operator deploys it; [`Stack::set_policy`] replaces it.
 //!
 //! Missing pieces (SPA not built, api binary not built, no browser) fail the
 //! test with a message saying how to fix it; only
@@ -21,6 +28,7 @@ use fantoccini::{Client, ClientBuilder};
 use serde_json::json;
 
 use crate::browser::Browser;
+use crate::deploy::{link_dist, log_key, output, start_witness};
 
 pub struct Stack {
     pub base: String,
@@ -32,6 +40,14 @@ pub struct Stack {
     db_name: String,
     admin_url: String,
     tmp: PathBuf,
+    witnesses: Vec<Child>,
+}
+
+/// What to run besides the api.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Witness processes the log pushes checkpoints to; all must cosign.
+    pub witnesses: usize,
 }
 
 pub fn root() -> PathBuf {
@@ -83,6 +99,10 @@ impl Stack {
     /// Starts everything, or returns `None` (after saying why) when the SPA
     /// is not built and the environment allows skipping.
     pub async fn start() -> Result<Option<Stack>> {
+        Self::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> Result<Option<Stack>> {
         let dist = root().join("web").join("dist");
         if !dist_ready(&dist) {
             if std::env::var("CARELEDGER_E2E_SKIP_IF_NO_DIST").as_deref() == Ok("1") {
@@ -106,13 +126,28 @@ impl Stack {
         let db_url = with_database(&admin_url, &db_name)?;
         let tmp = std::env::temp_dir().join(format!("careledger-{db_name}"));
         std::fs::create_dir_all(&tmp)?;
+        link_dist(&dist, &tmp.join("dist"))?;
 
         let mut seed = command(&bin, &db_url, &tmp, "0");
         seed.args(["seed", "--demo"]);
-        let out = seed.output().context("run careledger seed --demo")?;
-        if !out.status.success() {
-            bail!("seed failed: {}", String::from_utf8_lossy(&out.stderr));
+        output(&mut seed, "seed --demo")?;
+        let mut witnesses = Vec::new();
+        if options.witnesses > 0 {
+            let log_key = log_key(&bin, &db_url, &tmp.join("data"))?;
+            let mut list = Vec::new();
+            for i in 1..=options.witnesses {
+                let (child, entry) = start_witness(&bin, &tmp, i, &log_key)?;
+                witnesses.push(child);
+                list.push(entry);
+            }
+            std::fs::write(tmp.join("witnesses"), list.join(";"))?;
         }
+        let mut policy = command(&bin, &db_url, &tmp, "0");
+        policy.args(["ledger", "policy"]);
+        std::fs::write(
+            tmp.join("dist").join("trust-policy.txt"),
+            output(&mut policy, "ledger policy")?,
+        )?;
         let (app, base) = serve(&bin, &db_url, &tmp, "0")?;
 
         let port = free_port()?;
@@ -134,7 +169,45 @@ impl Stack {
             db_name,
             admin_url,
             tmp,
+            witnesses,
         }))
+    }
+
+    /// The trust policy the SPA is deployed with now.
+    pub fn policy(&self) -> Result<String> {
+        Ok(std::fs::read_to_string(
+            self.tmp.join("dist").join("trust-policy.txt"),
+        )?)
+    }
+
+    /// Deploys the SPA with another trust policy (seen on the next load).
+    /// A new file (new inode, so a new validator), not an edit in place.
+    pub fn set_policy(&self, text: &str) -> Result<()> {
+        let next = self.tmp.join("trust-policy.next");
+        std::fs::write(&next, text)?;
+        Ok(std::fs::rename(
+            next,
+            self.tmp.join("dist").join("trust-policy.txt"),
+        )?)
+    }
+
+    /// A log verifier key of another deployment (a key this log never used).
+    pub fn stranger_log_key(&self) -> Result<String> {
+        log_key(&self.bin, &self.db_url, &self.tmp.join("stranger"))
+    }
+
+    /// The cosigner key of a witness this log never asked.
+    pub fn stranger_witness_key(&self) -> Result<String> {
+        let mut cmd = Command::new(&self.bin);
+        cmd.args([
+            "witness",
+            "key",
+            "--name",
+            "stranger.example/witness",
+            "--key-file",
+        ])
+        .arg(self.tmp.join("stranger-witness.key"));
+        Ok(output(&mut cmd, "witness key")?.trim().to_owned())
     }
 
     /// Restarts the api on the same port with a new access-token key, so
@@ -174,9 +247,16 @@ impl Stack {
 
 fn command(bin: &Path, db_url: &str, tmp: &Path, port: &str) -> Command {
     let mut cmd = Command::new(bin);
+    let witnesses = std::fs::read_to_string(tmp.join("witnesses")).unwrap_or_default();
+    if !witnesses.is_empty() {
+        cmd.env("CARELEDGER_WITNESSES", witnesses)
+            .env("CARELEDGER_WITNESS_PUSH_MS", "200");
+    }
     cmd.env("DATABASE_URL", db_url)
         .env("CARELEDGER_DATA_DIR", tmp.join("data"))
-        .env("CARELEDGER_STATIC_DIR", root().join("web").join("dist"))
+        .env("CARELEDGER_STATIC_DIR", tmp.join("dist"))
+        // Events reach a published checkpoint within about a second.
+        .env("CARELEDGER_CHECKPOINT_SECS", "1")
         .env("CARELEDGER_HOST", "127.0.0.1")
         .env("CARELEDGER_PORT", port)
         .env("CARELEDGER_POOL_SIZE", "4")
@@ -254,6 +334,10 @@ impl Drop for Stack {
     fn drop(&mut self) {
         let _ = self.app.kill();
         let _ = self.app.wait();
+        for w in &mut self.witnesses {
+            let _ = w.kill();
+            let _ = w.wait();
+        }
         // chromedriver and the Chromium it started share one process group.
         let _ = Command::new("kill")
             .args(["-KILL", "--", &format!("-{}", self.driver.id())])

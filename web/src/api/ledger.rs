@@ -1,9 +1,9 @@
-//! The ledger: events (paged, filtered), proofs, checkpoints, the public key
-//! and full verification. Checking proofs happens in `crate::verify`.
+//! The ledger: events (paged, filtered), proofs and full verification.
+//! Checking proofs happens in `crate::verify`, against keys pinned in the
+//! app (never the api's `public-key` route).
 
 use shared::ledger::api::{
-    ConsistencyProofResponse, InclusionProofResponse, LedgerEventItem, LedgerPublicKey,
-    SignedCheckpointView, VerifyReport,
+    ConsistencyProofResponse, InclusionProofResponse, LedgerEventItem, VerifyReport,
 };
 use shared::paging::Page;
 
@@ -41,20 +41,16 @@ fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-pub async fn proof(seq: u64) -> Result<InclusionProofResponse, ApiError> {
-    get(&format!("/api/v1/ledger/events/{seq}/proof")).await
+/// The inclusion proof of event `seq` in the tree of `tree_size` events.
+pub async fn proof_at(seq: u64, tree_size: u64) -> Result<InclusionProofResponse, ApiError> {
+    get(&format!(
+        "/api/v1/ledger/events/{seq}/proof?tree_size={tree_size}"
+    ))
+    .await
 }
 
 pub async fn consistency(from: u64, to: u64) -> Result<ConsistencyProofResponse, ApiError> {
     get(&format!("/api/v1/ledger/consistency?from={from}&to={to}")).await
-}
-
-pub async fn checkpoint() -> Result<SignedCheckpointView, ApiError> {
-    get("/api/v1/ledger/checkpoint").await
-}
-
-pub async fn public_key() -> Result<LedgerPublicKey, ApiError> {
-    get("/api/v1/ledger/public-key").await
 }
 
 pub async fn verify() -> Result<VerifyReport, ApiError> {

@@ -2,10 +2,10 @@
 //! access token, so not a plain link) and saves it as a file.
 
 use shared::PatientId;
-use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
 use crate::api;
+use crate::components::download::save;
 use crate::components::status::Notice;
 
 #[derive(Properties, PartialEq)]
@@ -59,7 +59,7 @@ pub fn fhir_download(props: &FhirDownloadProps) -> Html {
             yew::platform::spawn_local(async move {
                 let name = file_name(&label);
                 let result = match api::records::fhir_export(patient).await {
-                    Ok(text) => save(&text, &name)
+                    Ok(text) => save(&text, &name, "application/fhir+json")
                         .map_err(|_| "The browser refused to save the file.".to_owned()),
                     Err(e) => Err(e.message()),
                 };
@@ -89,21 +89,4 @@ pub fn fhir_download(props: &FhirDownloadProps) -> Html {
             }
         </div>
     }
-}
-
-/// Offers `text` to the user as a downloaded file named `name`.
-fn save(text: &str, name: &str) -> Result<(), JsValue> {
-    let parts = js_sys::Array::of1(&JsValue::from_str(text));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/fhir+json");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or_else(|| JsValue::from_str("no document"))?;
-    let link: web_sys::HtmlElement = document.create_element("a")?.dyn_into()?;
-    link.set_attribute("href", &url)?;
-    link.set_attribute("download", name)?;
-    link.click();
-    web_sys::Url::revoke_object_url(&url)
 }

@@ -1,13 +1,17 @@
 //! The signed-in frame: a skip link, brand, the role's navigation (the
 //! current page marked for screen readers too), who is signed in, and
-//! sign-out. Pages render inside it; when the route changes, focus moves to
+//! sign-out, with the inbox's count next to "Home"; the idle lock
+//! (`idle_lock`) watches activity inside it. Pages render inside it; when the route changes, focus moves to
 //! the new page's main region, as a page load would.
 
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::api;
+use crate::components::idle_lock::use_idle_lock;
 use crate::components::status::focus_node;
+use crate::hooks::use_load;
+use crate::inbox;
 use crate::route::{nav_for, Route};
 use crate::session::{use_session, Action};
 
@@ -32,6 +36,7 @@ pub fn shell(props: &ShellProps) -> Html {
             }
         });
     }
+    let active = use_idle_lock();
     let Some(user) = session.user().cloned() else {
         return props.children.clone();
     };
@@ -72,7 +77,9 @@ pub fn shell(props: &ShellProps) -> Html {
         })
     };
     html! {
-        <div class="shell">
+        <div class="shell" onkeydown={active.reform(|_: KeyboardEvent| ())}
+            onpointerdown={active.reform(|_: PointerEvent| ())} onwheel={active.reform(|_: WheelEvent| ())}
+            ontouchstart={active.reform(|_: TouchEvent| ())}>
             <a class="skip-link" href="#main" onclick={skip}>{ "Skip to main content" }</a>
             <header class="topbar">
                 <Link<Route> to={Route::Home} classes="brand">{ "CareLedger" }</Link<Route>>
@@ -83,6 +90,9 @@ pub fn shell(props: &ShellProps) -> Html {
                             <a href={route.to_path()} class={classes!("nav-link", active.then_some("active"))}
                                 aria-current={active.then_some("page")} onclick={go(&route)}>
                                 { label }
+                                if route == Route::Home {
+                                    <InboxCount role={user.role} current={props.current.clone()} />
+                                }
                             </a>
                         }
                     }) }
@@ -98,5 +108,40 @@ pub fn shell(props: &ShellProps) -> Html {
             </header>
             <main id="main" class="content" tabindex="-1" ref={main_ref}>{ props.children.clone() }</main>
         </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct InboxCountProps {
+    role: shared::Role,
+    /// Reloaded on every page change, and every minute.
+    current: Route,
+}
+
+/// The number of inbox items (`crate::inbox`), next to "Home".
+#[function_component(InboxCount)]
+fn inbox_count(props: &InboxCountProps) -> Html {
+    let tick = use_state(|| 0u32);
+    {
+        let tick = tick.clone();
+        use_effect_with((), move |_| {
+            let interval = gloo_timers::callback::Interval::new(60_000, move || {
+                tick.set(tick.wrapping_add(1))
+            });
+            move || drop(interval)
+        });
+    }
+    let count = use_load(
+        (props.role, props.current.clone(), *tick),
+        |(role, _, _)| async move { inbox::load(role).await.map(|items| items.len()) },
+    );
+    match count.ready() {
+        Some(n) if *n > 0 => html! {
+            <>
+                <span id="inbox-count" class="nav-count" aria-hidden="true">{ n }</span>
+                <span class="sr-only">{ format!(" ({n} need your attention)") }</span>
+            </>
+        },
+        _ => html! {},
     }
 }

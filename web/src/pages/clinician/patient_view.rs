@@ -1,4 +1,5 @@
-//! Doctor or nurse: one patient — profile, records with history and amend,
+//! Doctor or nurse: one patient — banner and clinical summary
+//! (`chart_summary`), profile, records with history and amend,
 //! and the form to add a record of the kinds the role writes. An open
 //! emergency access shows its reason and a live countdown.
 
@@ -7,6 +8,7 @@ use shared::{PatientId, Role};
 use yew::prelude::*;
 
 use crate::api;
+use crate::components::chart_summary::ChartSummary;
 use crate::components::countdown::Countdown;
 use crate::components::record_form::RecordForm;
 use crate::components::records::RecordList;
@@ -89,6 +91,9 @@ pub fn patient_view(props: &PatientViewProps) -> Html {
                                 { format!("Emergency access (“{}”): ", e.reason) }<Countdown until={e.expires_at} />
                             </p>
                         }) }
+                    }
+                    if let Some(page) = records.ready() {
+                        <ChartSummary profile={p.clone()} records={page.items.clone()} />
                     }
                     { outcome(&message) }
                     <div class="split">

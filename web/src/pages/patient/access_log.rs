@@ -18,6 +18,7 @@ use crate::components::field::control_value;
 use crate::components::pager::Pager;
 use crate::components::status::Empty;
 use crate::components::time;
+use crate::components::trust_panel::TrustPanel;
 use crate::components::verify_badge::VerifyBadge;
 use crate::hooks::{use_load, view_load};
 use crate::session::use_session;
@@ -30,7 +31,8 @@ pub fn access_log() -> Html {
     html! {
         <section class="page">
             <h1>{ "Who saw my data" }</h1>
-            <p class="muted">{ "Every access to this chart is written to a tamper-evident ledger. The ✓ badge means this browser checked the entries' proofs against the ledger's signed checkpoint." }</p>
+            <p class="muted">{ "Every access to this chart is written to a tamper-evident ledger. The ✓ badge means this browser checked the entries' proofs against the ledger's published checkpoint, signed with the keys below." }</p>
+            <TrustPanel />
             <WithChart render={Callback::from(|p: PatientProfile| html! { <LogView key={p.id.to_string()} profile={p.clone()} /> })} />
         </section>
     }

@@ -9,6 +9,7 @@ use shared::mfa::{RecoveryCodes, TotpStatus};
 use yew::prelude::*;
 
 use crate::api;
+use crate::components::idle_lock::IdleLockSetting;
 use crate::hooks::{use_load, view_load};
 
 #[function_component(Security)]
@@ -48,6 +49,7 @@ pub fn security() -> Html {
                     }
                 </>
             }) }
+            <IdleLockSetting />
         </section>
     }
 }
