@@ -33,6 +33,7 @@ fn policy(app: &crate::helpers::TestApp, witnesses: Option<&str>) -> TrustPolicy
 #[actix_rt::test]
 async fn ledger_policy_pins_this_logs_key_and_its_witnesses() {
     let app = spawn_fast().await;
+    app.seed_demo();
     let key: serde_json::Value = app
         .get("/api/v1/ledger/public-key", Some(&app.token("admin").await))
         .await
