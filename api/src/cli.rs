@@ -71,21 +71,26 @@ fn run_other(words: &[&str]) -> anyhow::Result<()> {
         ["migrate"] => {
             let settings = Settings::from_env()?;
             telemetry::init(settings.log_json);
+            // The key ring seals clinical text older versions kept in clear.
+            let keys = crate::keys::Keys::load(&settings)?;
+            let sealer =
+                crate::crypto::Sealer::new(&keys.seal_ring, Some(settings.seal_key_file.clone()))
+                    .context("building the seal key ring")?;
             let mut conn = db::connect(settings.database_url.expose())?;
-            db::run_migrations(&mut conn)?;
+            db::run_migrations_sealing(&mut conn, Some(&sealer))?;
             println!("migrations applied");
             Ok(())
         }
         ["seed", "--demo"] => {
             let settings = Settings::from_env()?;
             telemetry::init(settings.log_json);
-            let mut conn = db::connect(settings.database_url.expose())?;
-            db::run_migrations(&mut conn)?;
-            db::assume_app_role(&mut conn).context("switching to the application role")?;
             let keys = crate::keys::Keys::load(&settings)?;
             let sealer =
                 crate::crypto::Sealer::new(&keys.seal_ring, Some(settings.seal_key_file.clone()))
                     .context("building the seal key ring")?;
+            let mut conn = db::connect(settings.database_url.expose())?;
+            db::run_migrations_sealing(&mut conn, Some(&sealer))?;
+            db::assume_app_role(&mut conn).context("switching to the application role")?;
             match seed::seed_demo_full(&mut conn, &sealer).map_err(|e| anyhow::anyhow!("{e}"))? {
                 seed::SeedOutcome::Created(n) => {
                     println!(

@@ -213,6 +213,7 @@ pub fn seed_clinical(conn: &mut PgConnection, sealer: &Sealer) -> Result<(), Api
     let jones = user(conn, "dr_jones")?;
     requests::create(
         conn,
+        sealer,
         requests::NewRequest {
             patient_id: p1,
             requester_id: jones.id.0,

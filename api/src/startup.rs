@@ -53,10 +53,13 @@ impl Application {
         let database = Database::new(settings.database_url.expose(), settings.pool_size);
         // Migrations run as the connecting user on a connection of their
         // own; the pool's connections run as the restricted application role.
+        // Migrating seals clinical text an older version stored in clear
+        // (`db::migrate`), so it needs the key ring.
         let url = settings.database_url.expose().clone();
+        let migrate_sealer = sealer.clone();
         let dummy_password_hash = web::block(move || -> anyhow::Result<String> {
             let mut conn = db::connect(&url).context("connecting to PostgreSQL for migrations")?;
-            db::run_migrations(&mut conn)?;
+            db::run_migrations_sealing(&mut conn, Some(&migrate_sealer))?;
             password::dummy_hash().map_err(|e| anyhow::anyhow!("{e}"))
         })
         .await

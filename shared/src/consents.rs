@@ -260,7 +260,9 @@ pub struct AccessRequestView {
     pub patient_name: String,
     pub requester_id: UserId,
     pub requester_name: String,
-    pub purpose: String,
+    /// Why access is asked: for the patient (or guardian) and the
+    /// requester only; `null` for admins.
+    pub purpose: Option<String>,
     pub access: AccessLevel,
     pub scope: ConsentScope,
     pub duration_hours: i32,

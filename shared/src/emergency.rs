@@ -64,7 +64,9 @@ pub struct EmergencyAccess {
     pub patient_name: String,
     pub doctor_id: UserId,
     pub doctor_name: String,
-    pub reason: String,
+    /// Why it was opened: for the doctor and the patient (or guardian); an
+    /// admin sees it only in the review of this one access, never in a list.
+    pub reason: Option<String>,
     pub opened_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     /// Open now (not yet expired).

@@ -300,7 +300,13 @@ where
     let basis = match policy::decide(actor, action, &target, facts.as_ref()) {
         Decision::Allow { basis } => basis,
         Decision::Deny { visible } => {
-            return Ok(Attempt::Refused(Box::new(event.denied()), refusal(visible)))
+            // A refusal the actor may not even see the chart for names no
+            // chart: the prober's own log view (their events) must not tell
+            // them whose record the id they tried belongs to.
+            if !visible {
+                event.patient_id = None;
+            }
+            return Ok(Attempt::Refused(Box::new(event.denied()), refusal(visible)));
         }
     };
     let mut permit = Permit {

@@ -20,6 +20,7 @@
 //! `clinical` (which imports it) nor from `routes`.
 
 pub mod audited;
+pub mod disclosed;
 pub mod event;
 pub mod facts;
 pub mod live;

@@ -5,8 +5,10 @@
 //! accesses), the ledger log and the clinician directory.
 //!
 //! Handlers reach a scope only through [`Database::listing`], which resolves
-//! it and runs the listing on one connection in autocommit (lists only read;
-//! listing is not a disclosure of clinical text, so it writes no event).
+//! it and runs the listing on one connection in autocommit (lists only
+//! read), or through [`Database::disclosing`](super::disclosed) for lists
+//! that show profiles or patients' names, which also records one event per
+//! chart on the page.
 
 use diesel::prelude::*;
 use shared::Role;

@@ -21,22 +21,25 @@ use crate::crypto::Sealer;
 use crate::db::schema::{record_versions, records as record_rows};
 use crate::error::ApiError;
 
-/// Opens `version` of `record`: the view, and the digest of what it
-/// disclosed (`None` when the body did not open).
+/// Opens `version` of `record` (body, title and reason): the view, and the
+/// digest of what it disclosed (`None` when any of them did not open).
 pub fn open(
     sealer: &Sealer,
     record: &RecordRow,
     version: &VersionRow,
     author: String,
 ) -> Result<(RecordView, Option<[u8; 32]>), ApiError> {
-    match version.open(sealer, record.patient_id) {
-        Ok(plain) => Ok((
-            records::view(record, version, author, Some(&plain))?,
+    let opened = version
+        .open(sealer, record.patient_id)
+        .and_then(|plain| Ok((plain, version.texts(sealer, record.patient_id)?)));
+    match opened {
+        Ok((plain, texts)) => Ok((
+            records::view(record, version, Some(&texts), author, Some(&plain))?,
             Some(digest(&plain)),
         )),
         Err(e) => {
-            tracing::warn!(record_id = %record.id, version = version.version, error = %e, "record body failed to open");
-            Ok((records::view(record, version, author, None)?, None))
+            tracing::warn!(record_id = %record.id, version = version.version, error = %e, "record version failed to open");
+            Ok((records::view(record, version, None, author, None)?, None))
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod emergency;
 pub mod guardians;
 pub mod overview;
 pub mod patients;
+pub mod record_list;
 pub mod records;
 pub mod requests;
 

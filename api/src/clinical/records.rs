@@ -1,8 +1,14 @@
 //! Records and their versions. A record row holds the queryable metadata
-//! (kind, current title, dates, author); every version — the first and each
-//! amendment — is a new `record_versions` row with its own sealed body and
-//! is never changed afterwards (key rotation only re-seals the same bytes).
-//! The body's AAD binds it to (record id, version, patient id).
+//! (kind, dates, author, current version); every version — the first and
+//! each amendment — is a new `record_versions` row with its own sealed body,
+//! title and amendment reason, and is never changed afterwards (key rotation
+//! only re-seals the same bytes). Each sealed value's AAD binds it to
+//! (record id, version, patient id) and to its kind (body, title, reason).
+//!
+//! Titles are clinical text ("Penicillin allergy"), so they are sealed too:
+//! a list opens the titles of its page in the blocking closure, and a title
+//! search opens the titles of the chart's matching records (filtered by
+//! everything else in SQL first) and pages in memory.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -11,12 +17,12 @@ use shared::{PatientId, RecordId, Role, UserId};
 use uuid::Uuid;
 
 use crate::access::audited::Found;
-use crate::access::{Actor, Readable, RecordRef, Target};
-use crate::clinical::{stored, user_names};
+use crate::access::{Actor, RecordRef, Target};
+pub use crate::clinical::record_list::{author_names, list, versions, versions_of, ListFilter};
+use crate::clinical::stored;
 use crate::crypto::{Aad, OpenError, Sealer};
 use crate::db::schema::{record_versions, records};
 use crate::error::ApiError;
-use crate::users::escape_like;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = records)]
@@ -27,7 +33,6 @@ pub struct RecordRow {
     pub created_by: Uuid,
     pub created_at: DateTime<Utc>,
     pub current_version: i32,
-    pub title: String,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -51,15 +56,38 @@ impl RecordRow {
 pub struct VersionRow {
     pub record_id: Uuid,
     pub version: i32,
-    pub title: String,
     pub author_id: Uuid,
     pub author_role: String,
-    pub reason: Option<String>,
     pub supersedes: Option<i32>,
     pub key_id: i32,
     pub nonce: Vec<u8>,
     pub ciphertext: Vec<u8>,
     pub created_at: DateTime<Utc>,
+    pub title_sealed: Vec<u8>,
+    pub reason_sealed: Option<Vec<u8>>,
+}
+
+/// A version's texts once opened: title and amendment reason.
+#[derive(Debug, Clone)]
+pub struct Texts {
+    pub title: String,
+    pub reason: Option<String>,
+}
+
+pub(crate) fn title_aad(record_id: Uuid, version: i32, patient_id: Uuid) -> Aad {
+    Aad::RecordTitle {
+        record_id,
+        version,
+        patient_id,
+    }
+}
+
+fn reason_aad(record_id: Uuid, version: i32, patient_id: Uuid) -> Aad {
+    Aad::AmendReason {
+        record_id,
+        version,
+        patient_id,
+    }
 }
 
 impl VersionRow {
@@ -69,6 +97,28 @@ impl VersionRow {
             version: self.version,
             patient_id,
         }
+    }
+
+    /// The title alone (lists and title search).
+    pub fn title(&self, sealer: &Sealer, patient_id: Uuid) -> Result<String, OpenError> {
+        sealer.open_text(
+            &self.title_sealed,
+            &title_aad(self.record_id, self.version, patient_id),
+        )
+    }
+
+    /// Title and amendment reason.
+    pub fn texts(&self, sealer: &Sealer, patient_id: Uuid) -> Result<Texts, OpenError> {
+        let reason = match &self.reason_sealed {
+            Some(r) => {
+                Some(sealer.open_text(r, &reason_aad(self.record_id, self.version, patient_id))?)
+            }
+            None => None,
+        };
+        Ok(Texts {
+            title: self.title(sealer, patient_id)?,
+            reason,
+        })
     }
 
     /// The plaintext body bytes (canonical JSON).
@@ -82,13 +132,16 @@ impl VersionRow {
     }
 }
 
-/// The reader's view of one version; `body` is `None` when it did not open.
+/// The reader's view of one version; `body` is `None` when it (or its
+/// texts) did not open, and then the title is empty.
 pub fn view(
     record: &RecordRow,
     version: &VersionRow,
+    texts: Option<&Texts>,
     author_name: String,
     body: Option<&[u8]>,
 ) -> Result<RecordView, ApiError> {
+    let body = body.filter(|_| texts.is_some());
     let parsed = body
         .map(serde_json::from_slice::<serde_json::Value>)
         .transpose()
@@ -97,10 +150,10 @@ pub fn view(
         id: RecordId(record.id),
         patient_id: PatientId(record.patient_id),
         kind: record.kind()?,
-        title: version.title.clone(),
+        title: texts.map(|t| t.title.clone()).unwrap_or_default(),
         version: version.version,
         supersedes: version.supersedes,
-        reason: version.reason.clone(),
+        reason: texts.and_then(|t| t.reason.clone()),
         author_id: UserId(version.author_id),
         author_name,
         author_role: stored::<Role>("record_versions.author_role", &version.author_role)?,
@@ -133,12 +186,13 @@ pub fn written_view(
     conn: &mut PgConnection,
     record: &RecordRow,
     version: &VersionRow,
+    texts: &Texts,
     plain: &[u8],
 ) -> Result<RecordView, ApiError> {
     let author = author_names(conn, &[version])?
         .remove(&version.author_id)
         .unwrap_or_default();
-    view(record, version, author, Some(plain))
+    view(record, version, Some(texts), author, Some(plain))
 }
 
 pub fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<RecordRow>, ApiError> {
@@ -197,10 +251,9 @@ fn insert_version(
     sealer: &Sealer,
     record: &RecordRow,
     version: i32,
-    title: &str,
+    texts: &Texts,
     body: &[u8],
     author: Actor,
-    reason: Option<&str>,
 ) -> Result<VersionRow, ApiError> {
     let aad = Aad::RecordBody {
         record_id: record.id,
@@ -208,14 +261,22 @@ fn insert_version(
         patient_id: record.patient_id,
     };
     let sealed = sealer.seal(&aad, body)?;
+    let title = sealer.seal_text(
+        &title_aad(record.id, version, record.patient_id),
+        &texts.title,
+    )?;
+    let reason = match &texts.reason {
+        Some(r) => Some(sealer.seal_text(&reason_aad(record.id, version, record.patient_id), r)?),
+        None => None,
+    };
     Ok(diesel::insert_into(record_versions::table)
         .values((
             record_versions::record_id.eq(record.id),
             record_versions::version.eq(version),
-            record_versions::title.eq(title),
+            record_versions::title_sealed.eq(title),
             record_versions::author_id.eq(author.id.0),
             record_versions::author_role.eq(author.role.as_str()),
-            record_versions::reason.eq(reason),
+            record_versions::reason_sealed.eq(reason),
             record_versions::supersedes.eq((version > 1).then_some(version - 1)),
             record_versions::key_id.eq(sealed.key_id),
             record_versions::nonce.eq(sealed.nonce.to_vec()),
@@ -241,11 +302,14 @@ pub fn create(
             records::patient_id.eq(patient_id),
             records::kind.eq(kind.as_str()),
             records::created_by.eq(author.id.0),
-            records::title.eq(title),
         ))
         .returning(RecordRow::as_returning())
         .get_result(conn)?;
-    let v = insert_version(conn, sealer, &record, 1, title, body, author, None)?;
+    let texts = Texts {
+        title: title.to_owned(),
+        reason: None,
+    };
+    let v = insert_version(conn, sealer, &record, 1, &texts, body, author)?;
     Ok((record, v))
 }
 
@@ -254,134 +318,18 @@ pub fn amend(
     conn: &mut PgConnection,
     sealer: &Sealer,
     record: &RecordRow,
-    title: &str,
+    texts: &Texts,
     body: &[u8],
-    reason: &str,
     author: Actor,
 ) -> Result<(RecordRow, VersionRow), ApiError> {
     let next = record.current_version + 1;
-    let v = insert_version(
-        conn,
-        sealer,
-        record,
-        next,
-        title,
-        body,
-        author,
-        Some(reason),
-    )?;
+    let v = insert_version(conn, sealer, record, next, texts, body, author)?;
     let updated = diesel::update(records::table.find(record.id))
         .set((
             records::current_version.eq(next),
-            records::title.eq(title),
             records::updated_at.eq(v.created_at),
         ))
         .returning(RecordRow::as_returning())
         .get_result(conn)?;
     Ok((updated, v))
-}
-
-/// The SPA's filters for a chart's record list.
-#[derive(Debug, Clone, Default)]
-pub struct ListFilter {
-    pub kind: Option<RecordKind>,
-    pub query: Option<String>,
-    pub author_id: Option<Uuid>,
-    pub since: Option<DateTime<Utc>>,
-    pub until: Option<DateTime<Utc>>,
-    pub limit: i64,
-    pub offset: i64,
-}
-
-/// Records of a chart, newest first, limited to `readable` and `filter`.
-pub fn list(
-    conn: &mut PgConnection,
-    patient_id: Uuid,
-    readable: &Readable,
-    filter: &ListFilter,
-) -> Result<(Vec<RecordRow>, i64), ApiError> {
-    let kinds: Vec<&str> = readable.kinds.iter().map(|k| k.as_str()).collect();
-    let build = || {
-        let mut q = records::table
-            .filter(records::patient_id.eq(patient_id))
-            .into_boxed();
-        if !readable.all {
-            q = q.filter(
-                records::kind
-                    .eq_any(kinds.clone())
-                    .or(records::id.eq_any(readable.ids.clone())),
-            );
-        }
-        if let Some(k) = filter.kind {
-            q = q.filter(records::kind.eq(k.as_str()));
-        }
-        if let Some(text) = &filter.query {
-            q = q.filter(records::title.ilike(format!("%{}%", escape_like(text))));
-        }
-        if let Some(a) = filter.author_id {
-            q = q.filter(records::created_by.eq(a));
-        }
-        if let Some(t) = filter.since {
-            q = q.filter(records::created_at.ge(t));
-        }
-        if let Some(t) = filter.until {
-            q = q.filter(records::created_at.lt(t));
-        }
-        q
-    };
-    let total = build().count().get_result(conn)?;
-    let rows = build()
-        .order((records::created_at.desc(), records::id.desc()))
-        .limit(filter.limit)
-        .offset(filter.offset)
-        .select(RecordRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
-}
-
-/// Versions of a record, newest first.
-pub fn versions(
-    conn: &mut PgConnection,
-    id: Uuid,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<VersionRow>, i64), ApiError> {
-    let total = record_versions::table
-        .filter(record_versions::record_id.eq(id))
-        .count()
-        .get_result(conn)?;
-    let rows = record_versions::table
-        .filter(record_versions::record_id.eq(id))
-        .order(record_versions::version.desc())
-        .limit(limit)
-        .offset(offset)
-        .select(VersionRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
-}
-
-/// Every version of these records, oldest first per record, in one query.
-pub fn versions_of(
-    conn: &mut PgConnection,
-    ids: &[Uuid],
-) -> Result<std::collections::HashMap<Uuid, Vec<VersionRow>>, ApiError> {
-    let rows: Vec<VersionRow> = record_versions::table
-        .filter(record_versions::record_id.eq_any(ids))
-        .order((record_versions::record_id, record_versions::version))
-        .select(VersionRow::as_select())
-        .load(conn)?;
-    let mut out: std::collections::HashMap<Uuid, Vec<VersionRow>> = Default::default();
-    for v in rows {
-        out.entry(v.record_id).or_default().push(v);
-    }
-    Ok(out)
-}
-
-/// Author names for a set of versions.
-pub fn author_names(
-    conn: &mut PgConnection,
-    versions: &[&VersionRow],
-) -> Result<std::collections::HashMap<Uuid, String>, ApiError> {
-    let ids: Vec<Uuid> = versions.iter().map(|v| v.author_id).collect();
-    user_names(conn, &ids)
 }

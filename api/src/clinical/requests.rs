@@ -1,17 +1,20 @@
 //! Access requests: a doctor asks (purpose, scope, duration); the patient or
 //! a guardian approves — possibly narrower — or denies. An approval creates
-//! the consent in the same transaction.
+//! the consent in the same transaction. The purpose is clinical free text:
+//! sealed at rest (AAD: request, patient, requester) and opened only for the
+//! patient side and the requester.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use shared::consents::{AccessLevel, AccessRequestView, RequestStatus};
-use shared::{ConsentId, PatientId, UserId};
+use shared::{ConsentId, PatientId, Role, UserId};
 use uuid::Uuid;
 
 use crate::access::scope::ListScope;
 use crate::access::Actor;
 use crate::clinical::consents::{scope_columns, scope_from_columns};
 use crate::clinical::{patient_names, user_names};
+use crate::crypto::{Aad, Sealer};
 use crate::db::schema::access_requests;
 use crate::error::ApiError;
 
@@ -21,7 +24,6 @@ pub struct RequestRow {
     pub id: Uuid,
     pub patient_id: Uuid,
     pub requester_id: Uuid,
-    pub purpose: String,
     pub access: String,
     pub scope: String,
     pub kinds: Vec<String>,
@@ -33,9 +35,27 @@ pub struct RequestRow {
     pub decision_note: Option<String>,
     pub consent_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    pub purpose_sealed: Vec<u8>,
+}
+
+fn purpose_aad(id: Uuid, patient_id: Uuid, requester_id: Uuid) -> Aad {
+    Aad::RequestPurpose {
+        request_id: id,
+        patient_id,
+        requester_id,
+    }
 }
 
 impl RequestRow {
+    /// The purpose in clear (`None`, logged, when it does not open).
+    fn purpose(&self, sealer: &Sealer) -> Option<String> {
+        let aad = purpose_aad(self.id, self.patient_id, self.requester_id);
+        sealer
+            .open_text(&self.purpose_sealed, &aad)
+            .inspect_err(|e| tracing::warn!(request_id = %self.id, error = %e, "access request purpose failed to open"))
+            .ok()
+    }
+
     pub fn status(&self) -> Result<RequestStatus, ApiError> {
         RequestStatus::parse(&self.status)
             .ok_or_else(|| ApiError::internal("access_requests.status", "unknown value"))
@@ -60,14 +80,23 @@ pub struct NewRequest {
     pub duration_hours: i32,
 }
 
-pub fn create(conn: &mut PgConnection, new: NewRequest) -> Result<RequestRow, ApiError> {
+pub fn create(
+    conn: &mut PgConnection,
+    sealer: &Sealer,
+    new: NewRequest,
+) -> Result<RequestRow, ApiError> {
     let (scope, kinds, ids) = scope_columns(&new.scope);
+    let id = Uuid::new_v4();
+    let purpose = sealer.seal_text(
+        &purpose_aad(id, new.patient_id, new.requester_id),
+        &new.purpose,
+    )?;
     Ok(diesel::insert_into(access_requests::table)
         .values((
-            access_requests::id.eq(Uuid::new_v4()),
+            access_requests::id.eq(id),
             access_requests::patient_id.eq(new.patient_id),
             access_requests::requester_id.eq(new.requester_id),
-            access_requests::purpose.eq(&new.purpose),
+            access_requests::purpose_sealed.eq(purpose),
             access_requests::access.eq(new.access.as_str()),
             access_requests::scope.eq(scope),
             access_requests::kinds.eq(kinds),
@@ -108,10 +137,16 @@ pub fn decide(
         .get_result(conn)?)
 }
 
+/// The requests as `reader` sees them. A purpose is for the patient (or
+/// guardian) and the requester only — the only others who can list a
+/// request are admins, and they get none (`purpose: null`).
 pub fn to_view(
     conn: &mut PgConnection,
+    sealer: &Sealer,
     rows: Vec<RequestRow>,
+    reader: Actor,
 ) -> Result<Vec<AccessRequestView>, ApiError> {
+    let shows_purpose = reader.role != Role::Admin;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.requester_id).collect();
     let names = user_names(conn, &ids)?;
     let pids: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
@@ -127,12 +162,16 @@ pub fn to_view(
                 access: r.access()?,
                 scope: r.scope()?,
                 status: r.status()?,
-                purpose: r.purpose,
+                purpose: if shows_purpose {
+                    r.purpose(sealer)
+                } else {
+                    None
+                },
                 duration_hours: r.duration_hours,
                 created_at: r.created_at,
                 decided_at: r.decided_at,
                 decided_by: r.decided_by.map(UserId),
-                decision_note: r.decision_note,
+                decision_note: r.decision_note.filter(|_| shows_purpose),
                 consent_id: r.consent_id.map(ConsentId),
             })
         })

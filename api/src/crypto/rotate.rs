@@ -1,5 +1,6 @@
 //! Key rotation: add a key to the ring file, then re-seal every sealed row
-//! under it in small batches (one short transaction each, rows locked with
+//! (bodies, contact details, TOTP secrets, and the sealed texts of
+//! [`super::rotate_texts`]) under it in small batches (one short transaction each, rows locked with
 //! `SKIP LOCKED`), so the api keeps serving throughout. Old keys stay in the
 //! file and keep opening rows that are not re-sealed yet.
 //!
@@ -72,7 +73,7 @@ pub fn pending(conn: &mut PgConnection, key_id: i32) -> Result<i64, ApiError> {
         .filter(user_totp::key_id.ne(key_id))
         .count()
         .get_result(conn)?;
-    Ok(versions + contacts + totp)
+    Ok(versions + contacts + totp + super::rotate_texts::pending(conn, key_id)?)
 }
 
 type VersionRow = (Uuid, i32, i32, Vec<u8>, Vec<u8>);
@@ -230,6 +231,12 @@ pub fn reseal_all(
         },
     };
     totp_secrets.run(conn, sealer, &mut report, &mut report_progress)?;
+    let base = report.resealed + report.failed;
+    let (texts, failed) = super::rotate_texts::reseal(conn, sealer, batch, &mut |done| {
+        report_progress(base + done)
+    })?;
+    report.resealed += texts;
+    report.failed += failed;
     run_in_transaction(conn, |c| {
         let ctx = RequestContext::system("keys-rotate");
         ledger::record(c, &NewEvent::new(Action::KeyRotated, &ctx))

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ring::aead::{Aad as RingAad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use ring::rand::{SecureRandom, SystemRandom};
-use uuid::Uuid;
 
+pub use crate::crypto::aad::Aad;
 use crate::keys::{parse_seal_ring, SealKey};
 
 /// Why a value could not be sealed (or the ring not built). Never carries
@@ -40,64 +40,6 @@ pub enum SealError {
 
 /// How often the key file's modification time is checked.
 pub const RELOAD_CHECK: Duration = Duration::from_secs(2);
-
-/// What a ciphertext is bound to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Aad {
-    RecordBody {
-        record_id: Uuid,
-        version: i32,
-        patient_id: Uuid,
-    },
-    PatientContact {
-        patient_id: Uuid,
-    },
-    /// An account's TOTP secret.
-    TotpSecret {
-        user_id: Uuid,
-    },
-    /// A stored idempotent answer: the caller and SHA-256 of their key.
-    IdempotentAnswer {
-        actor_id: Uuid,
-        key_digest: [u8; 32],
-    },
-}
-
-impl Aad {
-    fn bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(64);
-        match self {
-            Aad::RecordBody {
-                record_id,
-                version,
-                patient_id,
-            } => {
-                out.extend_from_slice(b"careledger/record-body/v1\0");
-                out.extend_from_slice(record_id.as_bytes());
-                out.extend_from_slice(&version.to_be_bytes());
-                out.extend_from_slice(patient_id.as_bytes());
-            }
-            Aad::PatientContact { patient_id } => {
-                out.extend_from_slice(b"careledger/patient-contact/v1\0");
-                out.extend_from_slice(patient_id.as_bytes());
-            }
-            // The layout secrets were first sealed with; kept so they open.
-            Aad::TotpSecret { user_id } => {
-                out.extend_from_slice(b"careledger:totp:");
-                out.extend_from_slice(user_id.as_bytes());
-            }
-            Aad::IdempotentAnswer {
-                actor_id,
-                key_digest,
-            } => {
-                out.extend_from_slice(b"careledger/idempotent-answer/v1\0");
-                out.extend_from_slice(actor_id.as_bytes());
-                out.extend_from_slice(key_digest);
-            }
-        }
-        out
-    }
-}
 
 /// A sealed value as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -298,6 +240,7 @@ mod tests {
     use super::*;
     use crate::secret::Secret;
     use std::collections::HashSet;
+    use uuid::Uuid;
 
     fn sealer(ids: &[i32]) -> Sealer {
         let keys: Vec<SealKey> = ids

@@ -54,7 +54,10 @@
 //!   bounded by [`CHECKOUT_TIMEOUT`]; past it the answer is 503 with
 //!   `Retry-After`, never a hung request or a 500.
 
+mod migrate;
 pub mod schema;
+
+pub use migrate::{run_migrations, run_migrations_sealing};
 
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -69,7 +72,7 @@ use diesel::r2d2::{
     R2D2Connection,
 };
 use diesel::Connection;
-use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 use tokio::sync::Semaphore;
 
 use crate::error::{is_connection_lost, ApiError};
@@ -86,7 +89,7 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
 pub const APP_ROLE: &str = "careledger_app";
 
 /// Arbitrary but fixed: serialises migrations when several api processes start at once.
-const MIGRATION_LOCK_KEY: i64 = 0x4361_7265_4c65_6467;
+pub(crate) const MIGRATION_LOCK_KEY: i64 = 0x4361_7265_4c65_6467;
 
 #[derive(Clone)]
 pub struct Database {
@@ -443,23 +446,6 @@ where
     AnsiTransactionManager::begin_transaction(conn)?;
     let result = f(conn);
     finish_transaction(conn, result)
-}
-
-/// Applies pending migrations, holding an advisory lock so concurrent starts
-/// do not race.
-pub fn run_migrations(conn: &mut PgConnection) -> anyhow::Result<()> {
-    use diesel::RunQueryDsl;
-    diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
-        .execute(conn)
-        .context("taking the migration lock")?;
-    let result = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map(|_| ())
-        .map_err(|e| anyhow::anyhow!("running migrations: {e}"));
-    diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
-        .execute(conn)
-        .context("releasing the migration lock")?;
-    result
 }
 
 /// A connection as the connecting user (the owner): for migrations, and for

@@ -61,6 +61,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    ledger_sources (entry_id) {
+        entry_id -> Int8,
+        source_addr -> Text,
+    }
+}
+
+diesel::table! {
     ledger_events (seq) {
         seq -> Int8,
         entry_id -> Int8,
@@ -142,7 +149,6 @@ diesel::table! {
         created_by -> Uuid,
         created_at -> Timestamptz,
         current_version -> Int4,
-        title -> Text,
         updated_at -> Timestamptz,
     }
 }
@@ -151,15 +157,15 @@ diesel::table! {
     record_versions (record_id, version) {
         record_id -> Uuid,
         version -> Int4,
-        title -> Text,
         author_id -> Uuid,
         author_role -> Text,
-        reason -> Nullable<Text>,
         supersedes -> Nullable<Int4>,
         key_id -> Int4,
         nonce -> Bytea,
         ciphertext -> Bytea,
         created_at -> Timestamptz,
+        title_sealed -> Bytea,
+        reason_sealed -> Nullable<Bytea>,
     }
 }
 
@@ -168,7 +174,6 @@ diesel::table! {
         id -> Uuid,
         patient_id -> Uuid,
         requester_id -> Uuid,
-        purpose -> Text,
         access -> Text,
         scope -> Text,
         kinds -> Array<Text>,
@@ -180,6 +185,7 @@ diesel::table! {
         decision_note -> Nullable<Text>,
         consent_id -> Nullable<Uuid>,
         created_at -> Timestamptz,
+        purpose_sealed -> Bytea,
     }
 }
 
@@ -220,12 +226,12 @@ diesel::table! {
         id -> Uuid,
         patient_id -> Uuid,
         doctor_id -> Uuid,
-        reason -> Text,
         opened_at -> Timestamptz,
         expires_at -> Timestamptz,
         reviewed_at -> Nullable<Timestamptz>,
         reviewed_by -> Nullable<Uuid>,
         review_note -> Nullable<Text>,
+        reason_sealed -> Bytea,
     }
 }
 
@@ -269,6 +275,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     ledger_entries,
     ledger_events,
+    ledger_sources,
     ledger_nodes,
     ledger_checkpoints,
     user_totp,

@@ -56,7 +56,7 @@ pub fn export(
         limit: MAX_ITEMS,
         offset: 0,
     };
-    let (rows, _) = records::list(conn, patient, &readable, &filter)?;
+    let (rows, _) = records::list(conn, sealer, patient, &readable, &filter)?;
     let mut allowed = Vec::with_capacity(rows.len());
     for row in rows {
         if permit
@@ -76,12 +76,15 @@ pub fn export(
         let mut views = Vec::with_capacity(versions.len());
         for v in &versions {
             // A version that does not open is left out, never sent half-read.
-            let Ok(plain) = v.open(sealer, row.patient_id) else {
+            let (Ok(plain), Ok(texts)) = (
+                v.open(sealer, row.patient_id),
+                v.texts(sealer, row.patient_id),
+            ) else {
                 tracing::warn!(record_id = %row.id, version = v.version, "version failed to open during export");
                 continue;
             };
             let author = names.get(&v.author_id).cloned().unwrap_or_default();
-            let view = records::view(row, v, author, Some(&plain))?;
+            let view = records::view(row, v, Some(&texts), author, Some(&plain))?;
             views.push((view, ledger_proof(conn, row.id, &digest(&plain))?));
         }
         chart.record(&views);

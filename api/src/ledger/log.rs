@@ -10,6 +10,8 @@
 //! events they performed and, through `patient_ids`, events about the listed
 //! patients) — this module only applies it.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
@@ -66,6 +68,24 @@ struct Count {
     count: i64,
 }
 
+/// The source addresses of these entries (admins' view), in one query.
+fn sources_of(
+    conn: &mut PgConnection,
+    rows: &[EventRow],
+) -> Result<HashMap<i64, String>, ApiError> {
+    use crate::db::schema::ledger_sources as s;
+    let ids: Vec<i64> = rows.iter().map(|r| r.entry_id).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(s::table
+        .filter(s::entry_id.eq_any(&ids))
+        .select((s::entry_id, s::source_addr))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// One page of visible events matching `filter`, newest first, and the total.
 /// The queries are in [`super::log_query`].
 pub fn list(
@@ -83,11 +103,20 @@ pub fn list(
         Total::LogSize => store::to_i64(store::sequenced_size(conn)?)?,
         Total::Query(q) => q.get_result::<Count>(conn)?.count,
     };
+    let mut sources = match scope {
+        LogScope::All => sources_of(conn, &rows)?,
+        LogScope::Limited { .. } => HashMap::new(),
+    };
     let items = rows
         .into_iter()
         .map(|row| {
+            let source_addr = sources.remove(&row.entry_id);
             row.into_event()
-                .map(|(event, leaf_hash)| LedgerEventItem { event, leaf_hash })
+                .map(|(event, leaf_hash)| LedgerEventItem {
+                    event,
+                    leaf_hash,
+                    source_addr,
+                })
                 .ok_or_else(|| {
                     ApiError::internal("ledger listing", "stored event cannot be decoded")
                 })

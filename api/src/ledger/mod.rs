@@ -8,6 +8,10 @@
 //!
 //! This module owns the `ledger_entries` table and must never store clinical
 //! text or secrets: only ids, enums, request metadata and SHA-256 digests.
+//! A request's source address is not put in the entry (its leaf is
+//! immutable and visible to everyone the event concerns) but in
+//! `ledger_sources`, keyed by the entry, in the same statement; admins see
+//! it in the event list ([`log`]).
 //!
 //! Submodules: [`sequencer`] integrates entries into the chain and tree and
 //! signs checkpoints; [`signer`] signs them; [`store`] reads stored rows;
@@ -98,6 +102,10 @@ impl NewEvent {
 /// varies and Diesel keeps it prepared: it runs on every request.
 pub fn record(conn: &mut PgConnection, event: &NewEvent) -> Result<(), ApiError> {
     use ledger_entries as e;
+    if event.source_addr.is_some() {
+        RecordMany::new(std::slice::from_ref(event)).execute(conn)?;
+        return Ok(());
+    }
     diesel::insert_into(e::table)
         .values((
             e::time.eq(Utc::now().trunc_subsecs(6)),
@@ -111,7 +119,7 @@ pub fn record(conn: &mut PgConnection, event: &NewEvent) -> Result<(), ApiError>
             e::basis_kind.eq(event.basis_kind),
             e::basis_id.eq(event.basis_id),
             e::request_id.eq(event.request_id.as_deref()),
-            e::source_addr.eq(event.source_addr.as_deref()),
+            e::source_addr.eq(None::<&str>),
             e::content_digest.eq(event.content_digest.as_ref().map(|d| d.as_slice())),
             e::prior_digest.eq(event.prior_digest.as_ref().map(|d| d.as_slice())),
         ))
@@ -128,7 +136,7 @@ pub fn record(conn: &mut PgConnection, event: &NewEvent) -> Result<(), ApiError>
 pub fn record_all(conn: &mut PgConnection, events: &[NewEvent]) -> Result<(), ApiError> {
     match events {
         [] => Ok(()),
-        [one] => record(conn, one),
+        [one] if one.source_addr.is_none() => record(conn, one),
         many => {
             RecordMany::new(many).execute(conn)?;
             Ok(())
@@ -136,7 +144,9 @@ pub fn record_all(conn: &mut PgConnection, events: &[NewEvent]) -> Result<(), Ap
     }
 }
 
-/// The multi-row INSERT behind [`record_all`]: one array per column.
+/// The multi-row INSERT behind [`record_all`]: one array per column. Ids
+/// are drawn in slice order first, so each source address lands in
+/// `ledger_sources` under its own entry; the entry's `source_addr` is NULL.
 #[derive(diesel::query_builder::QueryId)]
 struct RecordMany {
     time: chrono::DateTime<Utc>,
@@ -187,18 +197,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for RecordMany {
         mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
     ) -> QueryResult<()> {
         use diesel::sql_types::{Array, Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-        out.push_sql(
-            "INSERT INTO ledger_entries (time, actor_id, actor_role, action, outcome, \
-             patient_id, record_id, subject_user_id, basis_kind, basis_id, request_id, \
-             source_addr, content_digest, prior_digest) \
-             SELECT ",
-        );
-        out.push_bind_param::<Timestamptz, _>(&self.time)?;
-        out.push_sql(
-            ", u.actor_id, u.actor_role, u.action, u.outcome, u.patient_id, u.record_id, \
-             u.subject_user_id, u.basis_kind, u.basis_id, u.request_id, u.source_addr, \
-             u.content_digest, u.prior_digest FROM unnest(",
-        );
+        out.push_sql("WITH u AS (SELECT nextval('ledger_entries_id_seq') AS id, o.* FROM (SELECT * FROM unnest(");
         out.push_bind_param::<Array<Nullable<SqlUuid>>, _>(&self.actor_id)?;
         out.push_sql(", ");
         out.push_bind_param::<Array<Nullable<Text>>, _>(&self.actor_role)?;
@@ -225,9 +224,20 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for RecordMany {
         out.push_sql(", ");
         out.push_bind_param::<Array<Nullable<Bytea>>, _>(&self.prior_digest)?;
         out.push_sql(
-            ") WITH ORDINALITY AS u(actor_id, actor_role, action, outcome, patient_id, \
+            ") WITH ORDINALITY AS x(actor_id, actor_role, action, outcome, patient_id, \
              record_id, subject_user_id, basis_kind, basis_id, request_id, source_addr, \
-             content_digest, prior_digest, n) ORDER BY u.n",
+             content_digest, prior_digest, n) ORDER BY x.n) o), \
+             e AS (INSERT INTO ledger_entries (id, time, actor_id, actor_role, action, outcome, \
+             patient_id, record_id, subject_user_id, basis_kind, basis_id, request_id, \
+             source_addr, content_digest, prior_digest) SELECT u.id, ",
+        );
+        out.push_bind_param::<Timestamptz, _>(&self.time)?;
+        out.push_sql(
+            ", u.actor_id, u.actor_role, u.action, u.outcome, u.patient_id, u.record_id, \
+             u.subject_user_id, u.basis_kind, u.basis_id, u.request_id, NULL, \
+             u.content_digest, u.prior_digest FROM u ORDER BY u.n) \
+             INSERT INTO ledger_sources (entry_id, source_addr) \
+             SELECT u.id, u.source_addr FROM u WHERE u.source_addr IS NOT NULL",
         );
         Ok(())
     }

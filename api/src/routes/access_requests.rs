@@ -18,7 +18,7 @@ use shared::{ErrorEnvelope, PatientId, UserId};
 use utoipa::IntoParams;
 
 use crate::access::audited::Found;
-use crate::access::{live, scope, Action, Actor, Audit, Target};
+use crate::access::{live, scope, Action, Actor, Audit, Basis, Target};
 use crate::auth::AuthUser;
 use crate::clinical::requests::{self, RequestRow};
 use crate::clinical::{consents, records};
@@ -46,11 +46,13 @@ pub struct RequestQuery {
 #[get("/api/v1/access-requests")]
 pub async fn list_requests(
     state: web::Data<AppState>,
+    ctx: RequestContext,
     user: AuthUser,
     page: web::Query<PageParams>,
     query: web::Query<RequestQuery>,
 ) -> Result<web::Json<Page<AccessRequestView>>, ApiError> {
     let (limit, offset) = page.resolve()?;
+    let sealer = state.sealer.clone();
     let q = query.into_inner();
     let filter = requests::ListFilter {
         patient_id: q.patient_id.map(|p| p.0),
@@ -58,14 +60,18 @@ pub async fn list_requests(
         limit,
         offset,
     };
-    paging::scoped(
+    paging::disclosing(
         &state,
+        &ctx,
         user.into(),
         scope::oversight,
         (limit, offset),
-        move |conn, scope, actor| {
+        move |conn, scope, actor, disclosed| {
             let (rows, total) = requests::list(conn, scope, actor, &filter)?;
-            Ok((requests::to_view(conn, rows)?, total))
+            for r in &rows {
+                disclosed.in_scope(scope, r.patient_id, Basis::Role);
+            }
+            Ok((requests::to_view(conn, &sealer, rows, actor)?, total))
         },
     )
     .await
@@ -101,6 +107,7 @@ pub async fn create_request(
 ) -> Result<Reply, ApiError> {
     let req = body.into_inner();
     let actor = Actor::from(user);
+    let sealer = state.sealer.clone();
     let patient = req.patient_id.0;
     let audit = Audit::change(&ctx, actor, Action::RequestAccess, Ledger::AccessRequested);
     state
@@ -115,6 +122,7 @@ pub async fn create_request(
                 let scope = consents::validate_scope(conn, patient, &req.scope)?;
                 let row = requests::create(
                     conn,
+                    &sealer,
                     requests::NewRequest {
                         patient_id: patient,
                         requester_id: actor.id.0,
@@ -124,7 +132,7 @@ pub async fn create_request(
                         duration_hours: hours,
                     },
                 )?;
-                Ok(requests::to_view(conn, vec![row])?.remove(0))
+                Ok(requests::to_view(conn, &sealer, vec![row], actor)?.remove(0))
             },
         )
         .await
@@ -195,6 +203,7 @@ pub async fn approve_request(
     body: web::Json<ApproveAccessRequest>,
 ) -> Result<Reply, ApiError> {
     let id = id.into_inner();
+    let sealer = state.sealer.clone();
     let change = body.into_inner();
     let actor = Actor::from(user);
     let audit = Audit::change(&ctx, actor, Action::ActForPatient, Ledger::AccessApproved);
@@ -259,7 +268,7 @@ pub async fn approve_request(
                     .subject_user(UserId(row.requester_id))
                     .also(Ledger::ConsentGranted);
                 Ok(ApprovalOutcome {
-                    request: requests::to_view(conn, vec![decided])?.remove(0),
+                    request: requests::to_view(conn, &sealer, vec![decided], actor)?.remove(0),
                     consent: consents::to_view(conn, vec![consent])?.remove(0),
                 })
             },
@@ -287,6 +296,7 @@ pub async fn deny_request(
     body: web::Json<DenyAccessRequest>,
 ) -> Result<Reply, ApiError> {
     let id = id.into_inner();
+    let sealer = state.sealer.clone();
     let note = body
         .into_inner()
         .note
@@ -305,7 +315,7 @@ pub async fn deny_request(
                 let decided =
                     requests::decide(conn, id, RequestStatus::Denied, actor.id.0, note, None)?;
                 permit.subject_user(UserId(row.requester_id));
-                Ok(requests::to_view(conn, vec![decided])?.remove(0))
+                Ok(requests::to_view(conn, &sealer, vec![decided], actor)?.remove(0))
             },
         )
         .await

@@ -11,7 +11,7 @@ use shared::paging::Page;
 use shared::{ConsentId, ErrorEnvelope, PatientId, UserId};
 use utoipa::IntoParams;
 
-use crate::access::{live, scope, Action, Actor, Audit, Target};
+use crate::access::{live, scope, Action, Actor, Audit, Basis, Target};
 use crate::auth::AuthUser;
 use crate::clinical::consents;
 use crate::error::ApiError;
@@ -40,6 +40,7 @@ pub struct ConsentQuery {
 #[get("/api/v1/consents")]
 pub async fn list_consents(
     state: web::Data<AppState>,
+    ctx: RequestContext,
     user: AuthUser,
     page: web::Query<PageParams>,
     query: web::Query<ConsentQuery>,
@@ -53,13 +54,17 @@ pub async fn list_consents(
         limit,
         offset,
     };
-    paging::scoped(
+    paging::disclosing(
         &state,
+        &ctx,
         user.into(),
         scope::oversight,
         (limit, offset),
-        move |conn, scope, actor| {
+        move |conn, scope, actor, disclosed| {
             let (rows, total) = consents::list(conn, scope, actor, &filter)?;
+            for r in &rows {
+                disclosed.in_scope(scope, r.patient_id, Basis::Consent(r.id));
+            }
             Ok((consents::to_view(conn, rows)?, total))
         },
     )

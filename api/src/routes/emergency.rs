@@ -14,9 +14,9 @@ use shared::patients::parse_text;
 use shared::{ErrorEnvelope, PatientId, UserId};
 use utoipa::IntoParams;
 
-use crate::access::{scope, Action, Actor, Audit, Target};
+use crate::access::{scope, Action, Actor, Audit, Basis, Target};
 use crate::auth::AuthUser;
-use crate::clinical::emergency::{self, StatusFilter};
+use crate::clinical::emergency::{self, Reason, StatusFilter};
 use crate::error::ApiError;
 use crate::idempotency::{Idempotency, IdempotencyKeyHeader, Reply};
 use crate::request::RequestContext;
@@ -54,6 +54,7 @@ pub async fn open_emergency(
     let patient = id.into_inner().0;
     let req = body.into_inner();
     let actor = Actor::from(user);
+    let sealer = state.sealer.clone();
     let audit = Audit::change(&ctx, actor, Action::OpenEmergency, Ledger::EmergencyOpened);
     state
         .db
@@ -70,8 +71,8 @@ pub async fn open_emergency(
                         "emergency access lasts 1 to 60 minutes",
                     ));
                 }
-                let row = emergency::open(conn, patient, actor.id.0, &reason, minutes)?;
-                Ok(emergency::to_view(conn, vec![row])?.remove(0))
+                let row = emergency::open(conn, &sealer, patient, actor.id.0, &reason, minutes)?;
+                Ok(emergency::to_view(conn, &sealer, vec![row], Reason::Shown)?.remove(0))
             },
         )
         .await
@@ -87,11 +88,13 @@ pub async fn open_emergency(
 #[get("/api/v1/emergency-access")]
 pub async fn list_emergency(
     state: web::Data<AppState>,
+    ctx: RequestContext,
     user: AuthUser,
     page: web::Query<PageParams>,
     query: web::Query<EmergencyQuery>,
 ) -> Result<web::Json<Page<EmergencyAccess>>, ApiError> {
     let (limit, offset) = page.resolve()?;
+    let sealer = state.sealer.clone();
     let q = query.into_inner();
     let filter = emergency::ListFilter {
         patient_id: q.patient_id.map(|p| p.0),
@@ -99,17 +102,65 @@ pub async fn list_emergency(
         limit,
         offset,
     };
-    paging::scoped(
+    paging::disclosing(
         &state,
+        &ctx,
         user.into(),
         scope::oversight,
         (limit, offset),
-        move |conn, scope, actor| {
+        move |conn, scope, actor, disclosed| {
             let (rows, total) = emergency::list(conn, scope, actor, &filter)?;
-            Ok((emergency::to_view(conn, rows)?, total))
+            for r in &rows {
+                disclosed.in_scope(scope, r.patient_id, Basis::Emergency(r.id));
+            }
+            Ok((
+                emergency::to_view(conn, &sealer, rows, Reason::in_list(scope))?,
+                total,
+            ))
         },
     )
     .await
+}
+
+/// One emergency access as its reviewer sees it (admins), reason included:
+/// the only place an admin reads the reason. Logged for the chart, naming
+/// the doctor.
+#[utoipa::path(tag = "emergency", security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Emergency access id")), responses(
+    (status = 200, description = "The access with its reason", body = EmergencyAccess),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 403, description = "Not an admin", body = ErrorEnvelope),
+    (status = 404, description = "No such emergency access", body = ErrorEnvelope),
+))]
+#[get("/api/v1/emergency-access/{id}")]
+pub async fn get_emergency_for_review(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    user: AuthUser,
+    id: web::Path<uuid::Uuid>,
+) -> Result<web::Json<EmergencyAccess>, ApiError> {
+    let id = id.into_inner();
+    let sealer = state.sealer.clone();
+    let audit = Audit::read(
+        &ctx,
+        user.into(),
+        Action::Administer,
+        Ledger::OversightViewed,
+    );
+    let view = state
+        .db
+        .audited_find(
+            audit,
+            move |conn| {
+                let row = emergency::find(conn, id)?;
+                Ok(row.map(|r| (Target::Patient(r.patient_id), r)))
+            },
+            move |conn, permit, row| {
+                permit.subject_user(UserId(row.doctor_id));
+                Ok(emergency::to_view(conn, &sealer, vec![row], Reason::Shown)?.remove(0))
+            },
+        )
+        .await?;
+    Ok(web::Json(view))
 }
 
 /// Review an emergency access with a note (admins). Each is reviewed once.
@@ -132,6 +183,7 @@ pub async fn review_emergency(
     body: web::Json<ReviewEmergencyRequest>,
 ) -> Result<Reply, ApiError> {
     let id = id.into_inner();
+    let sealer = state.sealer.clone();
     let req = body.into_inner();
     let actor = Actor::from(user);
     let audit = Audit::change(&ctx, actor, Action::Administer, Ledger::EmergencyReviewed);
@@ -153,7 +205,7 @@ pub async fn review_emergency(
                 }
                 let row = emergency::review(conn, id, actor.id.0, &note)?;
                 permit.subject_user(UserId(row.doctor_id));
-                Ok(emergency::to_view(conn, vec![row])?.remove(0))
+                Ok(emergency::to_view(conn, &sealer, vec![row], Reason::Shown)?.remove(0))
             },
         )
         .await

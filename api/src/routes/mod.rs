@@ -76,6 +76,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(access_requests::deny_request)
         .service(emergency::open_emergency)
         .service(emergency::list_emergency)
+        .service(emergency::get_emergency_for_review)
         .service(emergency::review_emergency)
         .service(admin::access_overview)
         .service(admin::demographics)

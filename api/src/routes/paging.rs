@@ -7,9 +7,11 @@ use serde::Deserialize;
 use shared::paging::Page;
 use utoipa::IntoParams;
 
+use crate::access::disclosed::Disclosures;
 use crate::access::scope::Resolve;
 use crate::access::Actor;
 use crate::error::ApiError;
+use crate::request::RequestContext;
 use crate::state::AppState;
 
 pub const MAX_LIMIT: i64 = 100;
@@ -73,6 +75,30 @@ where
     T: Send + 'static,
 {
     Ok(page(state.db.listing(actor, scope, list).await?, bounds))
+}
+
+/// As [`scoped`], for a list that discloses profile fields or patient
+/// names: `list` reports each chart on the page, and one event per chart is
+/// recorded before the page is answered (`access::disclosed`).
+pub async fn disclosing<S, T, F>(
+    state: &AppState,
+    ctx: &RequestContext,
+    actor: Actor,
+    scope: Resolve<S>,
+    bounds: (i64, i64),
+    list: F,
+) -> Result<web::Json<Page<T>>, ApiError>
+where
+    S: 'static,
+    F: FnOnce(&mut PgConnection, &S, Actor, &mut Disclosures) -> Result<(Vec<T>, i64), ApiError>
+        + Send
+        + 'static,
+    T: Send + 'static,
+{
+    Ok(page(
+        state.db.disclosing(ctx, actor, scope, list).await?,
+        bounds,
+    ))
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use shared::patients::{
 use shared::{ErrorEnvelope, PatientId, Role, UserId};
 use utoipa::IntoParams;
 
-use crate::access::{scope, Action, Actor, Audit, Target};
+use crate::access::{scope, Action, Actor, Audit, Basis, Target};
 use crate::auth::AuthUser;
 use crate::clinical::{guardians, patients};
 use crate::error::ApiError;
@@ -83,6 +83,7 @@ pub fn search_text(q: Option<String>) -> Result<Option<String>, ApiError> {
 #[get("/api/v1/patients")]
 pub async fn list_patients(
     state: web::Data<AppState>,
+    ctx: RequestContext,
     user: AuthUser,
     page: web::Query<PageParams>,
     query: web::Query<PatientQuery>,
@@ -91,13 +92,17 @@ pub async fn list_patients(
     let text = search_text(query.into_inner().q)?;
     let sealer = state.sealer.clone();
     let scope = scope::visible_patients;
-    paging::scoped(
+    paging::disclosing(
         &state,
+        &ctx,
         user.into(),
         scope,
         (limit, offset),
-        move |conn, scope, _| {
+        move |conn, scope, _, disclosed| {
             let (rows, total) = patients::list(conn, scope, text.as_deref(), limit, offset)?;
+            for r in &rows {
+                disclosed.in_scope(scope, r.id, Basis::Role);
+            }
             let items = rows
                 .iter()
                 .map(|r| r.profile(&sealer))

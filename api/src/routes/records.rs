@@ -88,7 +88,7 @@ pub async fn list_records(
     let (items, total) = state
         .db
         .audited(audit, Target::Patient(patient), move |conn, permit| {
-            let (rows, total) = records::list(conn, patient, &permit.readable(), &filter)?;
+            let (rows, total) = records::list(conn, &sealer, patient, &permit.readable(), &filter)?;
             Ok((disclosure::current(conn, &sealer, permit, &rows)?, total))
         })
         .await?;
@@ -139,7 +139,11 @@ pub async fn create_record(
                 let (row, version) =
                     records::create(conn, &sealer, patient, req.kind, &title, &plain, actor)?;
                 permit.record(row.id).digests(None, Some(digest(&plain)));
-                records::written_view(conn, &row, &version, &plain)
+                let texts = records::Texts {
+                    title,
+                    reason: None,
+                };
+                records::written_view(conn, &row, &version, &texts, &plain)
             },
         )
         .await
@@ -230,20 +234,23 @@ pub async fn amend_record(
             move |conn| records::target(conn, id, true),
             move |conn, permit, row| {
                 let reason = shared::patients::parse_text("reason", &req.reason, 3, 500, true)?;
-                let title = match &req.title {
-                    Some(t) => parse_title(t)?,
-                    None => row.title.clone(),
-                };
+                let new_title = req.title.as_deref().map(parse_title).transpose()?;
                 let body = parse_body(row.kind()?, &req.body)?;
                 let plain = records::encode_body(&body)?;
                 let current = records::version(conn, row.id, row.current_version)?;
-                let Ok(prior) = current.open(&sealer, row.patient_id) else {
+                let (Ok(prior), Ok(old_title)) = (
+                    current.open(&sealer, row.patient_id),
+                    current.title(&sealer, row.patient_id),
+                ) else {
                     return Err(permit.refuse(ApiError::SealBroken));
                 };
-                let (row, version) =
-                    records::amend(conn, &sealer, &row, &title, &plain, &reason, actor)?;
+                let texts = records::Texts {
+                    title: new_title.unwrap_or(old_title),
+                    reason: Some(reason),
+                };
+                let (row, version) = records::amend(conn, &sealer, &row, &texts, &plain, actor)?;
                 permit.digests(Some(digest(&prior)), Some(digest(&plain)));
-                records::written_view(conn, &row, &version, &plain)
+                records::written_view(conn, &row, &version, &texts, &plain)
             },
         )
         .await

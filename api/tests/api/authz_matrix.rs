@@ -255,6 +255,12 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Row)> {
             ALL_SIGNED_IN,
         ),
         (
+            "GET",
+            "/api/v1/emergency-access/{id}",
+            "emergency_view",
+            ADMIN_ON_CHART,
+        ),
+        (
             "POST",
             "/api/v1/emergency-access/{id}/review",
             "emergency_review",
@@ -617,6 +623,11 @@ async fn prepare(
             None,
         ),
         "emergencies" => ("/api/v1/emergency-access".into(), None, None),
+        "emergency_view" => (
+            format!("/api/v1/emergency-access/{}", fx.emergency),
+            None,
+            None,
+        ),
         "emergency_review" => {
             let v = json_of(
                 app.post_json(

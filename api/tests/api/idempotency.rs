@@ -26,13 +26,27 @@ async fn post_keyed(app: &TestApp, path: &str, token: &str, key: &str, body: &Va
         .unwrap()
 }
 
+/// Records whose first version is titled `title` (titles are sealed: each
+/// is opened with the test's key ring).
 fn records_titled(app: &TestApp, title: &str) -> i64 {
-    use api::db::schema::records::dsl as r;
-    r::records
-        .filter(r::title.eq(title))
-        .count()
-        .get_result(&mut app.conn())
-        .unwrap()
+    use api::db::schema::{record_versions as v, records as r};
+    let rows: Vec<(uuid::Uuid, uuid::Uuid, Vec<u8>)> = v::table
+        .inner_join(r::table)
+        .filter(v::version.eq(1))
+        .select((v::record_id, r::patient_id, v::title_sealed))
+        .load(&mut app.conn())
+        .unwrap();
+    let sealer = app.sealer();
+    rows.iter()
+        .filter(|(record_id, patient_id, sealed)| {
+            let aad = api::crypto::Aad::RecordTitle {
+                record_id: *record_id,
+                version: 1,
+                patient_id: *patient_id,
+            };
+            sealer.open_text(sealed, &aad).unwrap() == title
+        })
+        .count() as i64
 }
 
 fn prescription(title: &str) -> Value {

@@ -66,8 +66,12 @@ async fn a_canary_in_a_record_never_appears_in_pg_dump() {
     let text = String::from_utf8_lossy(&dump.stdout);
     assert!(text.contains("record_versions"), "the dump has the table");
     assert_eq!(text.matches(CANARY).count(), 0);
-    // Titles are metadata (in clear); bodies and contact details are sealed.
-    assert!(text.contains("Penicillin allergy"), "titles stay queryable");
+    // Titles, bodies and contact details are all sealed.
+    assert_eq!(
+        text.matches("Penicillin allergy").count(),
+        0,
+        "titles are sealed"
+    );
     assert_eq!(
         text.matches("Spacer technique").count(),
         0,
@@ -188,12 +192,20 @@ async fn key_rotation_reseals_every_row_and_all_still_open() {
     // Every stored version of every chart, and every contact, opens under
     // the key its row names, bound to its own row.
     let opened = open_every_sealed_row(&mut conn, &sealer);
-    // What was re-sealed is exactly these rows and the one TOTP secret.
+    // What was re-sealed is exactly these rows, the one TOTP secret and the
+    // sealed texts (a title per version, a reason per amendment, a purpose
+    // per access request), now all under key 2 and all opening.
+    let texts = (opened.versions + opened.amended + opened.requests) as i64;
     assert_eq!(
-        (opened.versions + opened.contacts + 1) as i64,
+        (opened.versions + opened.contacts + 1) as i64 + texts,
         before,
         "{opened:?}"
     );
+    assert_eq!(
+        app.sql("SELECT 1 FROM record_versions WHERE substring(title_sealed from 2 for 4) <> int4send(2) OR substring(reason_sealed from 2 for 4) <> int4send(2)"),
+        0
+    );
+    assert_eq!(app.sql("SELECT 1 FROM access_requests WHERE substring(purpose_sealed from 2 for 4) <> int4send(2)"), 0);
     assert!(opened.charts >= 2 && opened.amended >= 1, "{opened:?}");
     // The re-sealed TOTP secret still checks codes (the next step: the
     // enrolment used the current one).
@@ -219,9 +231,9 @@ async fn key_rotation_reseals_every_row_and_all_still_open() {
         .unwrap();
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len() as i64, list["total"].as_i64().unwrap());
-    assert!(items
-        .iter()
-        .all(|i| i["unreadable"] == false && i["body"].is_object()));
+    assert!(items.iter().all(|i| i["unreadable"] == false
+        && i["body"].is_object()
+        && !i["title"].as_str().unwrap().is_empty()));
     let profile: Value = app
         .get(&format!("/api/v1/patients/{chart}"), Some(&doctor))
         .await
@@ -245,6 +257,7 @@ struct Opened {
     contacts: usize,
     charts: usize,
     amended: usize,
+    requests: usize,
 }
 
 /// Opens every `record_versions` row and every sealed contact straight from
@@ -315,6 +328,10 @@ fn open_every_sealed_row(conn: &mut diesel::PgConnection, sealer: &api::crypto::
         contacts: contacts.len(),
         charts: charts.len(),
         amended: rows.iter().filter(|r| r.1 > 1).count(),
+        requests: api::db::schema::access_requests::table
+            .count()
+            .get_result::<i64>(conn)
+            .unwrap() as usize,
     }
 }
 

@@ -153,6 +153,9 @@ async fn emergency_access_counts_down_and_an_admin_reviews_it() {
         .await
         .unwrap();
     let card = ".emergency-review[data-doctor='Dr. Jordan Jones']";
+    // The list carries no reason: the admin opens it for the review.
+    b.wait_text(card, "Open for review").await.unwrap();
+    b.click(&format!("{card} .open-reason")).await.unwrap();
     b.wait_text(card, "Unconscious in the ER").await.unwrap();
     b.screenshot("admin-emergency").await.unwrap();
     b.click(&format!("{card} .review")).await.unwrap();

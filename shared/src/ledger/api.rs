@@ -56,6 +56,10 @@ pub struct LedgerEventItem {
     #[serde(with = "serde_hex::hash")]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub leaf_hash: Hash,
+    /// The address the request came from, kept outside the signed event
+    /// (`ledger_sources`): shown to admins only, `null` for everyone else.
+    #[serde(default)]
+    pub source_addr: Option<String>,
 }
 
 /// `GET /api/v1/ledger/events/{seq}/proof`.

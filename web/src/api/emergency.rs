@@ -32,6 +32,11 @@ pub async fn open(
     .await
 }
 
+/// One access with its reason, for its review (admins; logged).
+pub async fn for_review(id: uuid::Uuid) -> Result<EmergencyAccess, ApiError> {
+    get(&format!("/api/v1/emergency-access/{id}")).await
+}
+
 pub async fn review(id: uuid::Uuid, note: &str) -> Result<EmergencyAccess, ApiError> {
     let body = ReviewEmergencyRequest {
         note: note.to_owned(),

@@ -97,6 +97,7 @@ mod tests {
                 body,
             },
             leaf_hash: [0; 32],
+            source_addr: None,
         }
     }
 

@@ -1,5 +1,7 @@
 //! Admin: emergency accesses to review (and those already reviewed). A
-//! review needs a note; open ones show their countdown.
+//! review needs a note; open ones show their countdown. Lists carry no
+//! reason: the card fetches it for its review ("Open for review"), which the
+//! api logs for the chart.
 
 use shared::emergency::EmergencyAccess;
 use yew::prelude::*;
@@ -57,6 +59,19 @@ fn review_card(props: &CardProps) -> Html {
     let note = use_state(String::new);
     let error = use_state(|| None::<String>);
     let reviewing = use_in_flight();
+    let reason = use_state(|| e.reason.clone());
+    let open_reason = {
+        let (reason, error, id) = (reason.clone(), error.clone(), e.id);
+        Callback::from(move |_: MouseEvent| {
+            let (reason, error) = (reason.clone(), error.clone());
+            yew::platform::spawn_local(async move {
+                match api::emergency::for_review(id).await {
+                    Ok(a) => reason.set(a.reason),
+                    Err(e) => error.set(Some(e.message())),
+                }
+            });
+        })
+    };
     let review = {
         let (note, error, id, done) = (note.clone(), error.clone(), e.id, props.ondone.clone());
         let reviewing = reviewing.clone();
@@ -92,7 +107,11 @@ fn review_card(props: &CardProps) -> Html {
                 <strong>{ format!("{} → {}", e.doctor_name, e.patient_name) }</strong>
                 if e.active { <Countdown until={e.expires_at} /> } else { <span class="badge">{ "ended" }</span> }
             </div>
-            <p class="purpose">{ format!("“{}”", e.reason) }</p>
+            if let Some(text) = &*reason {
+                <p class="purpose">{ format!("“{text}”") }</p>
+            } else {
+                <button type="button" class="btn open-reason" onclick={open_reason}>{ "Open for review (shows the reason; logged)" }</button>
+            }
             <p class="muted">{ format!("Opened {} · until {}", time::local(&e.opened_at), time::local(&e.expires_at)) }</p>
             if let Some(at) = &e.reviewed_at {
                 <p class="banner banner-ok">{ format!("Reviewed {}: {}", time::local(at), e.review_note.clone().unwrap_or_default()) }</p>

@@ -163,7 +163,7 @@ fn pending_card(props: &PendingProps) -> Html {
                 <strong>{ &r.requester_name }</strong>
                 <span class="muted">{ time::local(&r.created_at) }</span>
             </div>
-            <p class="purpose">{ format!("“{}”", r.purpose) }</p>
+            <p class="purpose">{ format!("“{}”", r.purpose.clone().unwrap_or_default()) }</p>
             <p class="muted">{ format!("Asks for: {} · {} · {} hours", describe(&r.scope), access_label(r.access), r.duration_hours) }</p>
             if let Some(e) = &*error { <Notice text={e.clone()} error=true /> }
             if *narrowing {
@@ -198,7 +198,7 @@ fn decided_table(items: &[AccessRequestView]) -> Html {
             <tbody>{ for items.iter().map(|r| html! {
                 <tr>
                     <td data-label="Clinician">{ &r.requester_name }</td>
-                    <td data-label="Purpose">{ &r.purpose }</td>
+                    <td data-label="Purpose">{ r.purpose.clone().unwrap_or_default() }</td>
                     <td data-label="Asked for">{ format!("{} · {}", describe(&r.scope), access_label(r.access)) }</td>
                     <td data-label="Decision">{ match r.status {
                         RequestStatus::Approved => html! { <span class="badge badge-ok">{ "approved" }</span> },

@@ -1,0 +1,270 @@
+//! Clinical free text sealed at rest (issue 14): record titles, amendment
+//! reasons, access-request purposes and emergency reasons are in no
+//! database dump, still read back through the api (and a title search still
+//! finds them), and a database written before sealing is moved into the
+//! sealed columns by the migration step — never dropped unsealed.
+#![allow(clippy::unwrap_used)]
+
+use diesel::prelude::*;
+use diesel_migrations::MigrationHarness;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{body, TestApp};
+
+const TITLE: &str = "CANARY-T-41c7 Latex allergy";
+const REASON: &str = "CANARY-R-9e02 dose corrected";
+const PURPOSE: &str = "CANARY-P-77ab second opinion on oncology";
+const EMERGENCY: &str = "CANARY-E-3d15 unconscious, anaphylaxis suspected";
+
+fn pg_dump(app: &TestApp) -> String {
+    let bin = ["/usr/bin/pg_dump"]
+        .into_iter()
+        .map(std::path::PathBuf::from)
+        .chain(
+            std::fs::read_dir("/usr/lib/postgresql")
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|d| d.path().join("bin/pg_dump")),
+        )
+        .find(|p| p.exists())
+        .unwrap_or_else(|| "pg_dump".into());
+    let out = std::process::Command::new(bin)
+        .arg("--no-owner")
+        .arg(&app.db_url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[actix_rt::test]
+async fn no_canary_title_reason_or_purpose_is_in_pg_dump_and_all_read_back() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let smith = app.token("dr_smith").await;
+    let p1 = app.patient_id("patient1");
+    let p2 = app.patient_id("patient2");
+    let created = body(
+        app.post_json(
+            &format!("/api/v1/patients/{p1}/records"),
+            Some(&smith),
+            &json!({"kind": "allergy", "title": TITLE, "body": {"substance": "Latex", "reaction": "rash", "severity": "mild"}}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap();
+    let amended = body(
+        app.post_json(
+            &format!("/api/v1/records/{id}/amendments"),
+            Some(&smith),
+            &json!({"body": {"substance": "Latex", "reaction": "hives", "severity": "moderate"}, "reason": REASON}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(amended["title"], TITLE, "an amendment keeps the title");
+    assert_eq!(amended["reason"], REASON);
+    let asked = body(
+        app.post_json(
+            "/api/v1/access-requests",
+            Some(&smith),
+            &json!({"patient_id": p2, "purpose": PURPOSE, "access": "read", "scope": {"type": "chart"}, "duration_hours": 24}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(asked["purpose"], PURPOSE);
+    let opened = body(
+        app.post_json(
+            &format!("/api/v1/patients/{p2}/emergency-access"),
+            Some(&smith),
+            &json!({"reason": EMERGENCY}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(opened["reason"], EMERGENCY);
+
+    // Read back: one record, its history, a title search (any case).
+    let one = body(
+        app.get(&format!("/api/v1/records/{id}"), Some(&smith))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (one["title"].as_str(), one["reason"].as_str()),
+        (Some(TITLE), Some(REASON))
+    );
+    let hist = body(
+        app.get(&format!("/api/v1/records/{id}/versions"), Some(&smith))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(hist["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|v| v["title"] == TITLE));
+    let found = body(
+        app.get(
+            &format!("/api/v1/patients/{p1}/records?q=latex%20ALLERGY"),
+            Some(&smith),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["items"][0]["id"], id);
+    let none = body(
+        app.get(
+            &format!("/api/v1/patients/{p1}/records?q=no-such-title"),
+            Some(&smith),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(none["total"], 0);
+    let guardian = app.token("guardian1").await;
+    let reqs = body(
+        app.get("/api/v1/access-requests", Some(&guardian)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(reqs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["purpose"] == PURPOSE));
+
+    let dump = pg_dump(&app);
+    assert!(
+        dump.contains("title_sealed"),
+        "the dump has the sealed column"
+    );
+    for canary in [
+        "CANARY-T-41c7",
+        "CANARY-R-9e02",
+        "CANARY-P-77ab",
+        "CANARY-E-3d15",
+    ] {
+        assert_eq!(dump.matches(canary).count(), 0, "{canary} in the dump");
+    }
+    // Seeded titles and purposes are sealed too.
+    assert_eq!(dump.matches("Penicillin allergy").count(), 0);
+    assert_eq!(dump.matches("Second opinion on hypertension").count(), 0);
+}
+
+/// Puts the database back as a version before sealing left it: the clear
+/// columns (re-added by reverting the last migration) hold the texts and
+/// the sealed ones are empty.
+fn unseal_to_clear(app: &TestApp, conn: &mut PgConnection) {
+    let reverted = conn.revert_last_migration(api::db::MIGRATIONS).unwrap();
+    assert_eq!(reverted.to_string(), "20261202000920");
+    app.sql(
+        "UPDATE record_versions SET title = 'Old clear title ' || version, \
+         reason = CASE WHEN version > 1 THEN 'Old clear reason' END, \
+         title_sealed = NULL, reason_sealed = NULL",
+    );
+    app.sql("UPDATE access_requests SET purpose = 'Old clear purpose', purpose_sealed = NULL");
+    app.sql(
+        "UPDATE emergency_accesses SET reason = 'Old clear emergency reason', reason_sealed = NULL",
+    );
+}
+
+#[actix_rt::test]
+async fn migrating_seals_clear_text_and_refuses_to_drop_it_without_the_key_ring() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let smith = app.token("dr_smith").await;
+    let p1 = app.patient_id("patient1");
+    let rec = app.record_of_kind(p1, "allergy");
+    body(
+        app.post_json(
+            &format!("/api/v1/records/{rec}/amendments"),
+            Some(&smith),
+            &json!({"body": {"substance": "Penicillin", "reaction": "rash", "severity": "mild"}, "reason": "was wrong"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    body(
+        app.post_json(
+            &format!("/api/v1/patients/{p1}/emergency-access"),
+            Some(&smith),
+            &json!({"reason": "Collapsed in the waiting room"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let mut conn = app.conn();
+    unseal_to_clear(&app, &mut conn);
+    let clear = app.sql("SELECT 1 FROM record_versions WHERE title IS NOT NULL");
+    assert!(clear >= 2);
+
+    // Without the key ring nothing is dropped: the error names the fix.
+    let err = api::db::run_migrations(&mut conn).unwrap_err().to_string();
+    assert!(err.contains("seal key ring"), "{err}");
+    assert_eq!(
+        app.sql("SELECT 1 FROM record_versions WHERE title IS NOT NULL"),
+        clear
+    );
+
+    // With it, every clear value is sealed and the clear columns are gone.
+    let sealer = app.sealer();
+    api::db::run_migrations_sealing(&mut conn, Some(&sealer)).unwrap();
+    assert_eq!(
+        app.sql("SELECT 1 FROM information_schema.columns WHERE table_name IN ('records', 'record_versions', 'access_requests', 'emergency_accesses') AND column_name IN ('title', 'reason', 'purpose')"),
+        0
+    );
+    let dump = pg_dump(&app);
+    assert_eq!(dump.matches("Old clear").count(), 0);
+    // … and reads back through the api, bound to its own row.
+    let list = body(
+        app.get(
+            &format!("/api/v1/patients/{p1}/records?limit=100"),
+            Some(&smith),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let items = list["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    for i in items {
+        let v = i["version"].as_i64().unwrap();
+        assert_eq!(i["title"], format!("Old clear title {v}"), "{i}");
+        assert_eq!(i["unreadable"], false);
+    }
+    let amended = items.iter().find(|i| i["id"] == rec.to_string()).unwrap();
+    assert_eq!(amended["reason"], "Old clear reason");
+    let mine: Value = body(
+        app.get("/api/v1/emergency-access", Some(&smith)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(mine["items"][0]["reason"], "Old clear emergency reason");
+    let jones = app.token("dr_jones").await;
+    let reqs = body(
+        app.get("/api/v1/access-requests", Some(&jones)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(reqs["items"][0]["purpose"], "Old clear purpose");
+}
