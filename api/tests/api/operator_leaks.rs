@@ -297,8 +297,16 @@ async fn patients_see_no_staff_addresses_and_admins_do() {
     // Admins see where each staff request came from.
     let admin = app.token("admin").await;
     let all = log(&app, &admin).await;
-    assert!(all
+    // (dr_smith's seeded records have no request behind them, so no address.)
+    let reads: Vec<_> = all
         .iter()
-        .filter(|i| i.event.body.actor_id == Some(app.user_id("dr_smith")))
+        .filter(|i| {
+            i.event.body.actor_id == Some(app.user_id("dr_smith"))
+                && i.event.body.action == shared::ledger::Action::RecordViewed
+        })
+        .collect();
+    assert!(!reads.is_empty());
+    assert!(reads
+        .iter()
         .all(|i| i.source_addr.as_deref() == Some("127.0.0.1")));
 }
