@@ -169,6 +169,9 @@ async fn no_canary_title_reason_or_purpose_is_in_pg_dump_and_all_read_back() {
     assert_eq!(dump.matches("Second opinion on hypertension").count(), 0);
 }
 
+/// record id, version, patient id, sealed title, sealed reason
+type VersionTexts = (uuid::Uuid, i32, uuid::Uuid, Vec<u8>, Option<Vec<u8>>);
+
 /// Puts the database back as a version before sealing left it: the clear
 /// columns (re-added by reverting the last migration) hold the texts and
 /// the sealed ones are empty.
@@ -238,7 +241,7 @@ async fn migrating_seals_clear_text_and_refuses_to_drop_it_without_the_key_ring(
     // … and every value opens with the key ring, bound to its own row.
     // (Checked on the stored rows: the running server's schema changed
     // under it, which a real upgrade never does.)
-    let versions: Vec<(uuid::Uuid, i32, uuid::Uuid, Vec<u8>, Option<Vec<u8>>)> = {
+    let versions: Vec<VersionTexts> = {
         use api::db::schema::{record_versions as v, records as r};
         v::table
             .inner_join(r::table)
