@@ -96,10 +96,12 @@ if $need_browser; then
 fi
 
 # Checked by importing it: a venv whose install was interrupted has a python but no package.
-if $need_python && ! "$TOOLS/fhir-venv/bin/python" -c 'import fhir.resources' 2>/dev/null; then
-  log "installing the FHIR validator (fhir.resources) into .data/tools/fhir-venv"
+# The same venv holds fhirpy, the unmodified third-party FHIR client the
+# façade's journey (scripts/fhir_client_journey.py) drives.
+if $need_python && ! "$TOOLS/fhir-venv/bin/python" -c 'import fhir.resources, fhirpy' 2>/dev/null; then
+  log "installing the FHIR validator (fhir.resources) and client (fhirpy) into .data/tools/fhir-venv"
   python3 -m venv --clear "$TOOLS/fhir-venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv --clear "$TOOLS/fhir-venv"; }
-  "$TOOLS/fhir-venv/bin/pip" install --quiet --disable-pip-version-check "fhir.resources==8.3.0"
+  "$TOOLS/fhir-venv/bin/pip" install --quiet --disable-pip-version-check "fhir.resources==8.3.0" "fhirpy==2.3.1"
 fi
 
 # Test-only: Go and golang.org/x/mod (sumdb/note, sumdb/tlog) from Debian,

@@ -89,6 +89,15 @@ const { id: schemaId, ...schema } = JSON.parse(
 if (schemaId !== 'http://hl7.org/fhir/json-schema/4.0' || 'integer64' in schema.definitions) {
   throw new Error(`not the FHIR 4.0 JSON schema: ${schemaId}`);
 }
+// The 4.0 schema was generated before the 4.0.1 technical correction, so its
+// FHIRVersion enumerations end at 4.0.0; R4 itself (and Medplum's 4.0.1
+// definitions, which still check the element) is 4.0.1.
+(function addR4Version(node) {
+  if (Array.isArray(node)) return node.forEach(addR4Version);
+  if (!node || typeof node !== 'object') return;
+  if (Array.isArray(node.enum) && node.enum.includes('4.0.0') && !node.enum.includes('4.0.1')) node.enum.push('4.0.1');
+  Object.values(node).forEach(addR4Version);
+})(schema);
 ajv.addSchema({ $id: schemaId, ...schema }); // draft-06 `id` is ajv 8's `$id`
 
 const errors = [];
@@ -196,7 +205,7 @@ function vitalSign(r, byUrl) {
       const members = r.hasMember ?? [];
       if (members.length === 0) errors.push(`${where(r)}: vitalspanel without hasMember`);
       for (const m of members) {
-        const target = byUrl.get(m.reference);
+        const target = byUrl.get(m.reference) ?? byTypeId.get(m.reference);
         if (!target) {
           errors.push(`${where(r)}: panel member ${m.reference} is not in the bundle`);
         } else if (!(target.meta?.profile ?? []).some((p) => VITAL_PROFILES.some((v) => p === SD + v))) {
@@ -249,11 +258,16 @@ function references(node, out = []) {
 const input = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const resources = input.resourceType === 'Bundle' ? [input, ...(input.entry ?? []).map((e) => e.resource)] : [input];
 const byUrl = new Map();
-const byTypeId = new Set();
+const byTypeId = new Map();
 for (const e of input.entry ?? []) {
   if (e.fullUrl) byUrl.set(e.fullUrl, e.resource);
-  if (e.resource) byTypeId.add(`${e.resource.resourceType}/${e.resource.id}`);
+  if (e.resource) byTypeId.set(`${e.resource.resourceType}/${e.resource.id}`, e.resource);
 }
+// A searchset holds the matches, not what they reference: its relative
+// references that are not in it are listed (for the caller to resolve on
+// the server) instead of being errors. Every other Bundle is self-contained.
+const searchset = input.resourceType === 'Bundle' && input.type === 'searchset';
+const externalRefs = new Set();
 const counts = {};
 for (const r of resources.slice(input.resourceType === 'Bundle' ? 1 : 0)) {
   counts[r?.resourceType] = (counts[r?.resourceType] ?? 0) + 1;
@@ -286,7 +300,9 @@ if (input.resourceType === 'Bundle') {
       if (!byUrl.has(ref)) errors.push(`unresolved reference ${ref}`);
     } else if (/^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}(\/_history\/[A-Za-z0-9\-.]{1,64})?$/.test(ref)) {
       const [type, id] = ref.split('/');
-      if (!byTypeId.has(`${type}/${id}`)) errors.push(`unresolved reference ${ref}`);
+      if (byTypeId.has(`${type}/${id}`)) continue;
+      if (searchset) externalRefs.add(`${type}/${id}`);
+      else errors.push(`unresolved reference ${ref}`);
     } else if (!/^https?:\/\//.test(ref)) {
       errors.push(`malformed reference ${ref}`);
     }
@@ -298,6 +314,7 @@ const result = {
   warnings,
   counts,
   not_trusted: [...new Set(notTrusted)],
+  external_refs: [...externalRefs].sort(),
   profiles_checked: profilesChecked,
   quantities_checked: quantitiesChecked,
 };

@@ -158,6 +158,7 @@ pub fn build_app(
     ))
     .configure(routes::extractor_config)
     .configure(crate::log::configure)
+    .service(web::scope("/fhir/R4").configure(routes::fhir_r4::configure))
     .default_service(web::to(fallback::not_matched))
     .wrap(actix_web::middleware::from_fn(crate::idempotency::capture))
     .wrap(actix_web::middleware::from_fn(

@@ -13,6 +13,7 @@ mod clinical;
 mod document;
 mod observation;
 mod provenance;
+pub mod r4;
 pub mod resources;
 pub mod ucum;
 

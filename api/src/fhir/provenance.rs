@@ -48,16 +48,21 @@ pub fn author(profile: &PatientProfile, v: &RecordView) -> Author {
         }
         Role::Doctor | Role::Nurse | Role::Admin => {
             let id = v.author_id.0;
-            let r = json!({
-                "resourceType": "Practitioner", "id": id.to_string(), "identifier": identifier,
-                "name": [{ "text": name }],
-            });
             Author {
                 reference: named(id),
-                resource: Some((id, r)),
+                resource: Some((id, practitioner(id, &name))),
             }
         }
     }
+}
+
+/// A clinician account as a Practitioner.
+pub fn practitioner(id: Uuid, name: &str) -> Value {
+    json!({
+        "resourceType": "Practitioner", "id": id.to_string(),
+        "identifier": [{ "system": "urn:careledger:user", "value": id.to_string() }],
+        "name": [{ "text": name }],
+    })
 }
 
 /// The Provenance of `version` of `rec`; `targets` are the (resourceType,

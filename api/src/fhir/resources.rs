@@ -11,7 +11,7 @@
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use shared::consents::{AccessLevel, Consent, ConsentScope};
+use shared::consents::{AccessLevel, Consent, ConsentScope, ConsentStatus};
 use shared::patients::{PatientProfile, Sex};
 use shared::records::{RecordKind, RecordView};
 use uuid::Uuid;
@@ -163,7 +163,8 @@ pub fn consent(c: &Consent) -> Value {
         }
     }
     json!({
-        "resourceType": "Consent", "id": c.id.0.to_string(), "status": "active",
+        "resourceType": "Consent", "id": c.id.0.to_string(),
+        "status": match c.status { ConsentStatus::Active => "active", ConsentStatus::Revoked | ConsentStatus::Expired => "inactive" },
         "scope": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy" }] },
         "category": [{ "coding": [{ "system": LOINC, "code": "59284-0", "display": "Patient Consent" }] }],
         "patient": reference(c.patient_id.0),

@@ -18,6 +18,7 @@ pub mod consents;
 pub mod emergency;
 pub mod fallback;
 pub mod fhir;
+pub mod fhir_r4;
 pub mod health;
 pub mod ledger;
 pub mod mfa;

@@ -350,6 +350,109 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Row)> {
     ]
 }
 
+/// The FHIR façade's interactions (outside the OpenAPI document; its
+/// contract is the CapabilityStatement, every interaction of which must be
+/// here): (path pattern, case, expected statuses).
+fn fhir_table() -> Vec<(&'static str, &'static str, Row)> {
+    vec![
+        ("/fhir/R4/metadata", "fhir_metadata", ANYONE),
+        ("/fhir/R4/Patient/{id}", "fhir_patient", PROFILE),
+        ("/fhir/R4/Patient", "fhir_patient_search", PROFILE),
+        (
+            "/fhir/R4/Patient/{id}/$everything",
+            "fhir_everything",
+            CLINICAL_READ,
+        ),
+        (
+            "/fhir/R4/Practitioner/{id}",
+            "fhir_practitioner",
+            ALL_SIGNED_IN,
+        ),
+        (
+            "/fhir/R4/Condition/{id}",
+            "fhir_read:diagnosis",
+            CLINICAL_READ,
+        ),
+        ("/fhir/R4/Condition", "fhir_search:Condition", CLINICAL_READ),
+        (
+            "/fhir/R4/Observation/{id}",
+            "fhir_read:lab_result",
+            CLINICAL_READ,
+        ),
+        (
+            "/fhir/R4/Observation",
+            "fhir_search:Observation",
+            CLINICAL_READ,
+        ),
+        (
+            "/fhir/R4/MedicationRequest/{id}",
+            "fhir_read:prescription",
+            CLINICAL_READ,
+        ),
+        (
+            "/fhir/R4/MedicationRequest",
+            "fhir_search:MedicationRequest",
+            CLINICAL_READ,
+        ),
+        (
+            "/fhir/R4/AllergyIntolerance/{id}",
+            "fhir_read:allergy",
+            CLINICAL_READ,
+        ),
+        (
+            "/fhir/R4/AllergyIntolerance",
+            "fhir_search:AllergyIntolerance",
+            CLINICAL_READ,
+        ),
+        (
+            "/fhir/R4/DocumentReference/{id}",
+            "fhir_read:visit_note",
+            CLINICAL_READ,
+        ),
+        (
+            "/fhir/R4/DocumentReference",
+            "fhir_search:DocumentReference",
+            CLINICAL_READ,
+        ),
+        (
+            "/fhir/R4/Provenance",
+            "fhir_search:Provenance",
+            CLINICAL_READ,
+        ),
+        // Listings scoped as their JSON twins: everyone gets what they may see.
+        ("/fhir/R4/Consent", "fhir_search:Consent", ALL_SIGNED_IN),
+        (
+            "/fhir/R4/AuditEvent",
+            "fhir_search:AuditEvent",
+            ALL_SIGNED_IN,
+        ),
+    ]
+}
+
+/// Every interaction the CapabilityStatement declares, as path patterns.
+fn capability_interactions() -> BTreeSet<String> {
+    let cap = api::fhir::r4::capability::statement("http://x/fhir/R4", "0");
+    let mut out = BTreeSet::new();
+    out.insert("/fhir/R4/metadata".to_owned());
+    for r in cap["rest"][0]["resource"].as_array().unwrap() {
+        let t = r["type"].as_str().unwrap();
+        for i in r["interaction"].as_array().unwrap() {
+            out.insert(match i["code"].as_str().unwrap() {
+                "read" => format!("/fhir/R4/{t}/{{id}}"),
+                "search-type" => format!("/fhir/R4/{t}"),
+                other => panic!("untested interaction {other}"),
+            });
+        }
+        for op in r["operation"].as_array().into_iter().flatten() {
+            out.insert(format!(
+                "/fhir/R4/{t}/{{id}}/${}",
+                op["name"].as_str().unwrap()
+            ));
+        }
+    }
+    out
+}
+
 struct Fixture {
     chart: Uuid,
     vitals_record: Uuid,
@@ -693,6 +796,34 @@ async fn prepare(
             Some(json!({"password": "not-the-password"})),
             None,
         ),
+        "fhir_metadata" => ("/fhir/R4/metadata".into(), None, None),
+        "fhir_patient" => (format!("/fhir/R4/Patient/{chart}"), None, None),
+        "fhir_patient_search" => (format!("/fhir/R4/Patient?_id={chart}"), None, None),
+        "fhir_everything" => (format!("/fhir/R4/Patient/{chart}/$everything"), None, None),
+        "fhir_practitioner" => (
+            format!("/fhir/R4/Practitioner/{}", app.user_id("dr_smith")),
+            None,
+            None,
+        ),
+        other if other.starts_with("fhir_read:") => {
+            let kind = other.trim_start_matches("fhir_read:");
+            let t = match kind {
+                "diagnosis" => "Condition",
+                "lab_result" => "Observation",
+                "prescription" => "MedicationRequest",
+                "allergy" => "AllergyIntolerance",
+                _ => "DocumentReference",
+            };
+            (
+                format!("/fhir/R4/{t}/{}", app.record_of_kind(chart, kind)),
+                None,
+                None,
+            )
+        }
+        other if other.starts_with("fhir_search:") => {
+            let t = other.trim_start_matches("fhir_search:");
+            (format!("/fhir/R4/{t}?patient={chart}"), None, None)
+        }
         other => panic!("no request for case {other}"),
     }
 }
@@ -759,6 +890,20 @@ async fn every_route_answers_every_actor_as_tabulated() {
         stale.is_empty(),
         "matrix rows for operations that do not exist: {stale:?}"
     );
+
+    let fhir: BTreeSet<String> = fhir_table()
+        .iter()
+        .map(|(p, _, _)| (*p).to_owned())
+        .collect();
+    assert_eq!(
+        fhir,
+        capability_interactions(),
+        "the FHIR rows and the CapabilityStatement disagree"
+    );
+    let table: Vec<(&str, &str, &str, Row)> = table
+        .into_iter()
+        .chain(fhir_table().into_iter().map(|(p, c, r)| ("GET", p, c, r)))
+        .collect();
 
     // Rate limits are exercised elsewhere; here one client signs in as many.
     let app =

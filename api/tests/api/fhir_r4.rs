@@ -81,7 +81,7 @@ fn loinc_codes(r: &Value) -> Vec<&str> {
 }
 
 /// patient1's chart with every kind, realistic values, and the cases.
-async fn realistic_chart(app: &TestApp) -> (uuid::Uuid, HashMap<&'static str, String>) {
+pub(crate) async fn realistic_chart(app: &TestApp) -> (uuid::Uuid, HashMap<&'static str, String>) {
     app.seed_demo();
     let chart = app.patient_id("patient1");
     let dr = app.token("dr_smith").await;
