@@ -9,8 +9,8 @@
 //! search is a per-item `ListRecords` with one `record_viewed` event per
 //! record whose resources are on the page (an empty page discloses and
 //! logs nothing); `$everything` is an `export` event plus one more
-//! `export` event per record it carries, naming the record and its digest. Nothing here decides access or
-//! writes the ledger: it asks the permit ([`gather`]) and reports what it
+//! `export` event per record it carries, naming the record and its
+//! digest. Nothing here decides access or writes the ledger: it asks the permit ([`gather`]) and reports what it
 //! disclosed. Errors are OperationOutcome ([`outcome`]).
 //!
 //! Resource ids are the export's: a record's resource has the record's id,
