@@ -103,7 +103,7 @@ pub fn chart(
         limit: MAX_RECORDS,
         ..Default::default()
     };
-    let (rows, _) = records::list(conn, patient, &permit.readable(), &filter)?;
+    let (rows, _) = records::list(conn, sealer, patient, &permit.readable(), &filter)?;
     let mut allowed = Vec::new();
     for row in rows {
         if !kinds.contains(&row.kind()?) || only.is_some_and(|o| o != row.id) {
@@ -124,7 +124,10 @@ pub fn chart(
         let mut views = Vec::with_capacity(versions.len());
         let mut latest_digest = None;
         for v in &versions {
-            let Ok(plain) = v.open(sealer, row.patient_id) else {
+            let (Ok(plain), Ok(texts)) = (
+                v.open(sealer, row.patient_id),
+                v.texts(sealer, row.patient_id),
+            ) else {
                 tracing::warn!(record_id = %row.id, version = v.version, "version failed to open");
                 latest_digest = None;
                 continue;
@@ -132,7 +135,10 @@ pub fn chart(
             let author = names.get(&v.author_id).cloned().unwrap_or_default();
             let d = digest(&plain);
             latest_digest = (v.version == row.current_version).then_some(d);
-            views.push((records::view(row, v, author, Some(&plain))?, d));
+            views.push((
+                records::view(row, v, Some(&texts), author, Some(&plain))?,
+                d,
+            ));
         }
         let (Some(d), Some((latest, _))) = (latest_digest, views.last()) else {
             // The current body did not open: nothing of it goes out.
