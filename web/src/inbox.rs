@@ -143,7 +143,7 @@ async fn patient() -> Result<Vec<Item>, ApiError> {
         .map(|e| Item::EmergencyOnMyChart {
             doctor: e.doctor_name,
             chart: e.patient_name,
-            reason: e.reason,
+            reason: e.reason.unwrap_or_default(),
             opened_at: e.opened_at,
             expires_at: e.expires_at,
             active: e.active,
@@ -152,7 +152,7 @@ async fn patient() -> Result<Vec<Item>, ApiError> {
     items.extend(requests.items.into_iter().map(|r| Item::RequestWaiting {
         requester: r.requester_name,
         chart: r.patient_name,
-        purpose: r.purpose,
+        purpose: r.purpose.unwrap_or_default(),
     }));
     items.extend(consents.items.into_iter().filter_map(|c| {
         let expires_at = c.expires_at.filter(soon)?;

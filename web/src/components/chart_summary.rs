@@ -29,7 +29,7 @@ fn bodies<T: DeserializeOwned>(records: &[RecordView], kind: RecordKind) -> Vec<
         .filter(|r| r.kind == kind)
         .filter_map(|r| Some((r, serde_json::from_value(r.body.clone()?).ok()?)))
         .collect();
-    out.sort_by(|a, b| b.0.version_created_at.cmp(&a.0.version_created_at));
+    out.sort_by_key(|a| std::cmp::Reverse(a.0.version_created_at));
     out
 }
 

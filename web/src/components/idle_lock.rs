@@ -41,7 +41,7 @@ pub fn set_limit_seconds(seconds: u32) {
 
 /// "15 minutes", "1 minute", "30 seconds".
 pub fn describe(seconds: u32) -> String {
-    let (n, unit) = if seconds % 60 == 0 {
+    let (n, unit) = if seconds.is_multiple_of(60) {
         (seconds / 60, "minute")
     } else {
         (seconds, "second")

@@ -88,7 +88,7 @@ pub fn patient_view(props: &PatientViewProps) -> Html {
                     if let Some(page) = emergency.ready() {
                         { for page.items.iter().filter(|e| e.active).map(|e| html! {
                             <p class="banner banner-warn emergency-active">
-                                { format!("Emergency access (“{}”): ", e.reason) }<Countdown until={e.expires_at} />
+                                { format!("Emergency access (“{}”): ", e.reason.as_deref().unwrap_or_default()) }<Countdown until={e.expires_at} />
                             </p>
                         }) }
                     }

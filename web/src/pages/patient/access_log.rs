@@ -107,7 +107,7 @@ fn log_view(props: &ViewProps) -> Html {
             if let Some(page) = emergencies.ready() {
                 { for page.items.iter().map(|e| html! {
                     <p class="banner banner-warn emergency-notice">
-                        { format!("Emergency access by {}: “{}” — ", e.doctor_name, e.reason) }
+                        { format!("Emergency access by {}: “{}” — ", e.doctor_name, e.reason.as_deref().unwrap_or_default()) }
                         <Countdown until={e.expires_at} />
                     </p>
                 }) }
