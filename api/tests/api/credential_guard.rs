@@ -339,16 +339,25 @@ async fn forwarded_for_is_believed_only_from_a_trusted_peer() {
     assert_eq!(source_addrs(&app, "login"), vec!["192.0.2.77".to_owned()]);
 }
 
+/// The client address recorded for each event with `action`: new events
+/// keep it beside the ledger (`ledger_sources`), older ones in the leaf.
 fn source_addrs(app: &TestApp, action: &str) -> Vec<String> {
-    use api::db::schema::ledger_entries::dsl;
-    dsl::ledger_entries
-        .filter(dsl::action.eq(action))
-        .select(dsl::source_addr)
-        .load::<Option<String>>(&mut app.conn())
-        .unwrap()
-        .into_iter()
-        .map(Option::unwrap_or_default)
-        .collect()
+    #[derive(diesel::QueryableByName)]
+    struct Recorded {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        addr: String,
+    }
+    diesel::sql_query(
+        "SELECT coalesce(s.source_addr, e.source_addr, '') AS addr \
+         FROM ledger_entries e LEFT JOIN ledger_sources s ON s.entry_id = e.id \
+         WHERE e.action = $1 ORDER BY e.id",
+    )
+    .bind::<diesel::sql_types::Text, _>(action)
+    .load::<Recorded>(&mut app.conn())
+    .unwrap()
+    .into_iter()
+    .map(|r| r.addr)
+    .collect()
 }
 
 #[actix_rt::test]

@@ -156,8 +156,9 @@ async fn every_facade_answer_is_strictly_valid_r4_and_every_disclosure_is_logged
     );
     assert_eq!(
         viewed(&app, smith, &ids["egfr"], "allowed"),
-        4,
-        "three more searches showed it"
+        5,
+        "four more searches showed it: by its code, the laboratory category, \
+         the chart's Provenances (which name it) and this one"
     );
     // A panel found by its code brings its members along.
     let panels = fhir(
