@@ -187,6 +187,7 @@ pub async fn get_patient(
     (status = 403, description = "Not an admin", body = ErrorEnvelope),
     (status = 409, description = "The account already has a profile, or the username is taken", body = ErrorEnvelope),
     (status = 422, description = "A field is invalid", body = ErrorEnvelope),
+    (status = 429, description = "Too many password hashes asked for by this caller (`rate_limited`); see Retry-After", body = ErrorEnvelope),
 ))]
 #[post("/api/v1/patients")]
 pub async fn create_patient(

@@ -78,6 +78,7 @@ pub async fn list_users(
     (status = 403, description = "Not an admin", body = ErrorEnvelope),
     (status = 409, description = "Username taken", body = ErrorEnvelope),
     (status = 422, description = "A field is invalid", body = ErrorEnvelope),
+    (status = 429, description = "Too many password hashes asked for by this caller (`rate_limited`); see Retry-After", body = ErrorEnvelope),
 ))]
 #[post("/api/v1/users")]
 pub async fn create_user(
@@ -156,6 +157,7 @@ pub async fn get_user(
     (status = 403, description = "Not an admin", body = ErrorEnvelope),
     (status = 404, description = "No such account", body = ErrorEnvelope),
     (status = 422, description = "A field is invalid", body = ErrorEnvelope),
+    (status = 429, description = "Too many password hashes asked for by this caller (`rate_limited`); see Retry-After", body = ErrorEnvelope),
 ))]
 #[patch("/api/v1/users/{id}")]
 pub async fn update_user(
